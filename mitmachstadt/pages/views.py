@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from mitmachstadt.accounts.models import STAFF_ROLES, Role
+from mitmachstadt.accounts.permissions import role_required
+from mitmachstadt.accounts.selectors import roles_of
+from mitmachstadt.tenants.selectors import clusters, fields_of_action
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """The municipality's home page: what the platform is for, fields of action, clusters."""
+    municipality = request.municipality  # type: ignore[attr-defined]
+    return render(
+        request,
+        "pages/home.html",
+        {
+            "fields": fields_of_action(municipality),
+            "clusters": clusters(municipality),
+        },
+    )
+
+
+@require_GET
+def theme_css(request: HttpRequest) -> HttpResponse:
+    """The municipality's colours as CSS custom properties (CSP forbids inline styles)."""
+    municipality = request.municipality  # type: ignore[attr-defined]
+    color = municipality.primary_color if municipality else "#0b5394"
+    response = HttpResponse(f":root {{ --brand: {color}; }}\n", content_type="text/css")
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def _static_page(template: str):  # type: ignore[no-untyped-def]
+    @require_GET
+    def view(request: HttpRequest) -> HttpResponse:
+        return render(request, template)
+
+    view.__name__ = template.rsplit("/", 1)[-1].removesuffix(".html")
+    return view
+
+
+imprint = _static_page("pages/imprint.html")
+privacy = _static_page("pages/privacy.html")
+accessibility = _static_page("pages/accessibility.html")
+
+
+@role_required(*STAFF_ROLES)
+def staff_index(request: HttpRequest) -> HttpResponse:
+    """Landing page of the staff area: the tools of the roles the account holds here."""
+    municipality = request.municipality  # type: ignore[attr-defined]
+    return render(
+        request,
+        "pages/staff_index.html",
+        {"roles": sorted(Role(r).label for r in roles_of(municipality, request.user))},
+    )

@@ -1,0 +1,55 @@
+"""Reads of municipality configuration. Every selector takes the municipality first."""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.db.models import QuerySet
+
+from .models import Cluster, Criterion, Domain, FieldOfAction, Municipality
+
+_HOST_CACHE_SECONDS = 60
+
+
+def normalize_host(host: str) -> str:
+    host = host.strip().lower()
+    if host.startswith("["):  # IPv6 literal with port: [::1]:8000
+        return host.split("]")[0] + "]"
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def municipality_for_host(host: str) -> Municipality | None:
+    """The active municipality answering for `host`, or None."""
+    host = normalize_host(host)
+    key = f"tenant-host:{host}"
+    municipality_id = cache.get(key)
+    if municipality_id is None:
+        municipality_id = (
+            Domain.objects.filter(host=host, municipality__is_active=True)
+            .values_list("municipality_id", flat=True)
+            .first()
+        ) or 0
+        cache.set(key, municipality_id, _HOST_CACHE_SECONDS)
+    if not municipality_id:
+        return None
+    return Municipality.objects.filter(pk=municipality_id, is_active=True).first()
+
+
+def forget_host(host: str) -> None:
+    cache.delete(f"tenant-host:{normalize_host(host)}")
+
+
+def fields_of_action(municipality: Municipality) -> QuerySet[FieldOfAction]:
+    return FieldOfAction.objects.filter(municipality=municipality)
+
+
+def clusters(municipality: Municipality) -> QuerySet[Cluster]:
+    return Cluster.objects.filter(municipality=municipality)
+
+
+def criteria(municipality: Municipality) -> QuerySet[Criterion]:
+    return Criterion.objects.filter(municipality=municipality)
+
+
+def primary_host(municipality: Municipality) -> str:
+    domain = municipality.domains.order_by("-is_primary", "host").first()
+    return domain.host if domain else "localhost"
