@@ -67,6 +67,16 @@ INSTALLED_APPS = [
     "mitmachstadt.audit",
     "mitmachstadt.accounts",
     "mitmachstadt.geo",
+    "mitmachstadt.ideas",
+    "mitmachstadt.reviews",
+    "mitmachstadt.projects",
+    "mitmachstadt.moderation",
+    "mitmachstadt.events",
+    "mitmachstadt.assemblies",
+    "mitmachstadt.api",
+    "mitmachstadt.dashboard",
+    "mitmachstadt.notifications",
+    "mitmachstadt.privacy",
     "mitmachstadt.pages",
     "mitmachstadt.demo",
 ]
@@ -282,11 +292,10 @@ if SECURE_HTTPS:
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 MAP_TILE_URL = os.environ.get(
-    "MAP_TILE_URL", "https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/de_basemapde_web_raster_farbe/default/GLOBAL_WEBMERCATOR/{z}/{y}/{x}.png"
+    "MAP_TILE_URL",
+    "https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/de_basemapde_web_raster_farbe/default/GLOBAL_WEBMERCATOR/{z}/{y}/{x}.png",
 )
-MAP_TILE_ATTRIBUTION = os.environ.get(
-    "MAP_TILE_ATTRIBUTION", "© basemap.de / BKG"
-)
+MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "© basemap.de / BKG")
 _tile_origin = "{0.scheme}://{0.netloc}".format(urlparse(MAP_TILE_URL)) if MAP_TILE_URL else ""
 
 CONTENT_SECURITY_POLICY = {
@@ -314,3 +323,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- Rate limits (per account and per IP; see core/ratelimit.py) ----------------------------
+RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
+RATE_LIMITS: dict[str, str] = {}
+USE_X_FORWARDED_FOR = env_bool("USE_X_FORWARDED_FOR", False)

@@ -19,7 +19,18 @@ urlpatterns = [
     # The technical admin signs in through allauth so that the second factor applies.
     path("admin/login/", RedirectView.as_view(pattern_name="account_login", query_string=True)),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("mitmachstadt.api.urls")),
     path("staff/", include("mitmachstadt.pages.staff_urls")),
+    # Each app owns its paths (see its urls.py); they are mounted side by side.
+    path("", include("mitmachstadt.ideas.urls")),
+    path("", include("mitmachstadt.reviews.urls")),
+    path("", include("mitmachstadt.projects.urls")),
+    path("", include("mitmachstadt.moderation.urls")),
+    path("", include("mitmachstadt.events.urls")),
+    path("", include("mitmachstadt.assemblies.urls")),
+    path("", include("mitmachstadt.dashboard.urls")),
+    path("", include("mitmachstadt.notifications.urls")),
+    path("", include("mitmachstadt.privacy.urls")),
     path("", include("mitmachstadt.pages.urls")),
 ]
 

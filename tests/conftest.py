@@ -72,7 +72,7 @@ def smtp_server(settings: Any) -> Iterator[SmtpSink]:
     lock = threading.Lock()
 
     class Handler:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
             with lock:
                 sink.messages.append(message_from_bytes(envelope.original_content))
             return "250 OK"

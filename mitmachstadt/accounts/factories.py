@@ -25,9 +25,11 @@ class UserFactory(factory.django.DjangoModelFactory):
 
         roles = kwargs.pop("roles", (Role.PARTICIPANT,))
         user = user_create(
-            email=kwargs.pop("email"), display_name=kwargs.pop("display_name"),
+            email=kwargs.pop("email"),
+            display_name=kwargs.pop("display_name"),
             password=kwargs.pop("password", TEST_PASSWORD),
-            municipality=kwargs.pop("municipality", None), roles=tuple(roles),
+            municipality=kwargs.pop("municipality", None),
+            roles=tuple(roles),
             is_operator=kwargs.pop("is_operator", False),
         )
         EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)

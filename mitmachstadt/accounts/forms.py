@@ -20,7 +20,8 @@ class SignupForm(AllauthSignupForm):
     )
     # Honeypot: people never see or fill it; naive bots do.
     website = forms.CharField(
-        required=False, label=_("Leave this field empty"),
+        required=False,
+        label=_("Leave this field empty"),
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
     field_order = ["email", "display_name", "password1", "password2"]

@@ -30,7 +30,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(_("e-mail address"), unique=True)
     display_name = models.CharField(
-        _("display name"), max_length=40,
+        _("display name"),
+        max_length=40,
         help_text=_("Shown with your contributions. Use a pseudonym if you like."),
     )
     language = models.CharField(
@@ -69,9 +70,7 @@ class Role(models.TextChoices):
     ADMIN = "municipality_admin", _("Municipality admin")
 
 
-STAFF_ROLES = frozenset(
-    {Role.MODERATOR, Role.REVIEWER, Role.COMMITTEE_CLERK, Role.ADMIN}
-)
+STAFF_ROLES = frozenset({Role.MODERATOR, Role.REVIEWER, Role.COMMITTEE_CLERK, Role.ADMIN})
 
 
 class Membership(models.Model):
@@ -96,3 +95,31 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.municipality_id}"
+
+
+class Organisation(models.Model):
+    """An actor profile (association, school, company) that people act for."""
+
+    municipality = models.ForeignKey(
+        "tenants.Municipality", on_delete=models.CASCADE, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=150)
+    kind = models.CharField(_("kind"), max_length=60, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    members = models.ManyToManyField(User, related_name="organisations", blank=True)
+    is_demo = models.BooleanField(_("demo data"), default=False)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "name"], name="organisation_name_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -15,7 +15,9 @@ from .models import STAFF_ROLES
 from .selectors import has_role, has_second_factor
 
 
-def role_required(*roles: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def role_required(
+    *roles: str,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Let through only accounts holding one of `roles` in the request's municipality."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -48,14 +48,20 @@ def user_create(
     """Create an account, with roles in `municipality` (participant by default)."""
     name = validate_display_name(display_name)
     user = User.objects.create_user(
-        email=email, password=password, display_name=name, is_demo=is_demo,
+        email=email,
+        password=password,
+        display_name=name,
+        is_demo=is_demo,
         is_operator=is_operator,
     )
     if municipality is not None:
         for role in roles:
             Membership.objects.get_or_create(user=user, municipality=municipality, role=role)
     audit_record(
-        action="account.create", municipality=municipality, actor=actor or user, target=user,
+        action="account.create",
+        municipality=municipality,
+        actor=actor or user,
+        target=user,
         data={"roles": list(roles)},
     )
     return user
@@ -71,7 +77,10 @@ def membership_grant(*, municipality: Any, user: User, role: str, actor: Any) ->
     )
     user.__dict__.pop("_roles_cache", None)
     audit_record(
-        action="membership.grant", municipality=municipality, actor=actor, target=user,
+        action="membership.grant",
+        municipality=municipality,
+        actor=actor,
+        target=user,
         data={"role": role},
     )
     return membership
@@ -83,7 +92,10 @@ def membership_revoke(*, municipality: Any, user: User, role: str, actor: Any) -
     Membership.objects.filter(user=user, municipality=municipality, role=role).delete()
     user.__dict__.pop("_roles_cache", None)
     audit_record(
-        action="membership.revoke", municipality=municipality, actor=actor, target=user,
+        action="membership.revoke",
+        municipality=municipality,
+        actor=actor,
+        target=user,
         data={"role": role},
     )
 
@@ -99,7 +111,10 @@ def user_update_profile(
     user.language = language
     user.save(update_fields=["display_name", "language"])
     audit_record(
-        action="account.update", municipality=municipality, actor=user, target=user,
+        action="account.update",
+        municipality=municipality,
+        actor=user,
+        target=user,
         data={"fields": ["display_name", "language"]},
     )
     return user

@@ -34,7 +34,9 @@ def settings_view(request: HttpRequest) -> HttpResponse:
                 translation.activate(form.cleaned_data["language"])
                 messages.success(request, _("Your settings have been saved."))
                 response = redirect("accounts:settings")
-                response.set_cookie("django_language", form.cleaned_data["language"], samesite="Lax")
+                response.set_cookie(
+                    "django_language", form.cleaned_data["language"], samesite="Lax"
+                )
                 return response
     else:
         form = ProfileForm(
@@ -42,7 +44,8 @@ def settings_view(request: HttpRequest) -> HttpResponse:
             initial={"display_name": user.display_name, "language": user.language},  # type: ignore[union-attr]
         )
     memberships = Membership.objects.filter(
-        user=user, municipality=request.municipality  # type: ignore[attr-defined,misc]
+        user=user,
+        municipality=request.municipality,  # type: ignore[attr-defined,misc]
     )
     return render(
         request,

@@ -10,12 +10,20 @@ class AuditEntry(models.Model):
 
     # Strings, not imports: audit sits below tenants and accounts in the layer order.
     municipality = models.ForeignKey(
-        "tenants.Municipality", null=True, blank=True, on_delete=models.CASCADE,
-        related_name="+", verbose_name=_("municipality"),
+        "tenants.Municipality",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("municipality"),
     )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", verbose_name=_("actor"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     action = models.CharField(_("action"), max_length=80)
     target_type = models.CharField(_("object type"), max_length=80, blank=True)

@@ -7,11 +7,12 @@ DEMO_PASSWORD = "mitmachen-demo"  # noqa: S105 - published demo credential, demo
 # (`mitmachstadt demototp`); demo data only, never on a real installation.
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPMITMACHSTADTDEMO"
 
-STAFF = [
-    ("moderation@demo.mitmachstadt.de", "Moderation Gütersloh", "moderator"),
-    ("review@demo.mitmachstadt.de", "Prüfteam Digitalagenda", "reviewer"),
-    ("ausschuss@demo.mitmachstadt.de", "Schriftführung ADWS", "committee_clerk"),
-    ("admin@demo.mitmachstadt.de", "Stabsstelle Digitalisierung", "municipality_admin"),
-]
-OPERATOR = ("operator@demo.mitmachstadt.de", "Plattformbetrieb")
+# E-mail per staff role; display names come from the data file's demo_people.
+STAFF_EMAILS = {
+    "moderator": "moderation@demo.mitmachstadt.de",
+    "reviewer": "pruefung@demo.mitmachstadt.de",
+    "committee_clerk": "ausschuss@demo.mitmachstadt.de",
+    "municipality_admin": "admin@demo.mitmachstadt.de",
+    "operator": "betrieb@demo.mitmachstadt.de",
+}
 PARTICIPANT_EMAIL = "buerger{index:02d}@demo.mitmachstadt.de"

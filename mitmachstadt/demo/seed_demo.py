@@ -51,12 +51,21 @@ def seed_municipality(*, hosts: list[str] | None = None) -> Municipality:
     data = load_data()
     m = data["municipality"]
     municipality = municipality_create(
-        slug=m["slug"], name=m["name"], short_name=m.get("short_name", ""),
-        hosts=hosts or DEMO_HOSTS, tagline=m.get("tagline", ""), intro=m.get("intro", ""),
-        primary_color=m.get("primary_color", "#0b5394"), map_center_lat=m["center"][0],
-        map_center_lon=m["center"][1], map_zoom=m.get("zoom", 13),
-        answer_days=m.get("answer_days", 14), reaction_mode=m.get("reaction_mode", "updown"),
-        languages=["de", "en"], is_demo=True, contact_email="digitalisierung@demo.mitmachstadt.de",
+        slug=m["slug"],
+        name=m["name"],
+        short_name=m.get("short_name", ""),
+        hosts=hosts or DEMO_HOSTS,
+        tagline=m.get("tagline", ""),
+        intro=m.get("intro", ""),
+        primary_color=m.get("primary_color", "#0b5394"),
+        map_center_lat=m["center"][0],
+        map_center_lon=m["center"][1],
+        map_zoom=m.get("zoom", 13),
+        answer_days=m.get("answer_days", 14),
+        reaction_mode=m.get("reaction_mode", "updown"),
+        languages=["de", "en"],
+        is_demo=True,
+        contact_email="digitalisierung@demo.mitmachstadt.de",
         imprint=(
             "Demo-Installation von Mitmachstadt mit Daten aus der Digitalen Agenda Gütersloh. "
             "Keine offizielle Seite der Stadt Gütersloh."
@@ -64,25 +73,39 @@ def seed_municipality(*, hosts: list[str] | None = None) -> Municipality:
     )
     for position, field in enumerate(data["fields"]):
         field_of_action_create(
-            municipality=municipality, slug=field["slug"], name=field["name"],
-            description=field.get("description", ""), position=position, is_demo=True,
+            municipality=municipality,
+            slug=field["slug"],
+            name=field["name"],
+            description=field.get("description", ""),
+            position=position,
+            is_demo=True,
         )
     for position, cluster in enumerate(data["clusters"]):
         cluster_create(
-            municipality=municipality, slug=cluster["slug"], name=cluster["name"],
-            description=cluster.get("description", ""), position=position, is_demo=True,
+            municipality=municipality,
+            slug=cluster["slug"],
+            name=cluster["name"],
+            description=cluster.get("description", ""),
+            position=position,
+            is_demo=True,
         )
     for position, criterion in enumerate(data["criteria"]):
         criterion_create(
-            municipality=municipality, slug=criterion["slug"], name=criterion["name"],
+            municipality=municipality,
+            slug=criterion["slug"],
+            name=criterion["name"],
             description=criterion.get("description", ""),
-            group=criterion.get("group", "agenda"), position=position,
+            group=criterion.get("group", "agenda"),
+            position=position,
         )
     for feature in load_districts()["features"]:
         props = feature["properties"]
         district_create(
-            municipality=municipality, slug=props["slug"], name=props["name"],
-            geometry=feature["geometry"], is_demo=True,
+            municipality=municipality,
+            slug=props["slug"],
+            name=props["name"],
+            geometry=feature["geometry"],
+            is_demo=True,
         )
     return municipality
 
@@ -95,24 +118,28 @@ def seed_accounts(municipality: Municipality) -> dict[str, User]:
     for index, person in enumerate(participants, start=1):
         people[person["display_name"]] = user_create(
             email=demo_accounts.PARTICIPANT_EMAIL.format(index=index),
-            display_name=person["display_name"], password=demo_accounts.DEMO_PASSWORD,
-            municipality=municipality, is_demo=True,
+            display_name=person["display_name"],
+            password=demo_accounts.DEMO_PASSWORD,
+            municipality=municipality,
+            is_demo=True,
         )
-    for email, name, role in demo_accounts.STAFF:
+    staff = [p for p in data.get("demo_people", []) if p.get("role") != "participant"]
+    for person in staff:
+        role = person["role"]
+        is_operator = role == "operator"
         user = user_create(
-            email=email, display_name=name, password=demo_accounts.DEMO_PASSWORD,
-            municipality=municipality, roles=(Role.PARTICIPANT, role), is_demo=True,
+            email=demo_accounts.STAFF_EMAILS[role],
+            display_name=person["display_name"],
+            password=demo_accounts.DEMO_PASSWORD,
+            municipality=None if is_operator else municipality,
+            roles=() if is_operator else (Role.PARTICIPANT, role),
+            is_demo=True,
+            is_operator=is_operator,
         )
         _activate_demo_totp(user)
-        people[name] = user
-    email, name = demo_accounts.OPERATOR
-    operator = user_create(
-        email=email, display_name=name, password=demo_accounts.DEMO_PASSWORD,
-        municipality=None, is_demo=True, is_operator=True,
-    )
-    _activate_demo_totp(operator)
-    people[name] = operator
-    _mark_emails_verified(people.values())
+        people[person["display_name"]] = user
+        people[f"role:{role}"] = user
+    _mark_emails_verified({u.pk: u for u in people.values()}.values())
     return people
 
 
@@ -124,8 +151,11 @@ def _mark_emails_verified(users: Any) -> None:
     )
 
 
-# Later layers (ideas, projects, events, ...) add their demo content here, in order.
-CONTENT_STEPS: list[Any] = []
+def _content_steps() -> list[Any]:
+    # Domain content in dependency order; each step takes (municipality, people, data).
+    from .seed_ideas import seed_ideas
+
+    return [seed_ideas]
 
 
 @transaction.atomic
@@ -133,7 +163,7 @@ def seed_demo() -> Municipality:
     """Seed the whole demo municipality; fails if it exists (use --if-empty to skip)."""
     municipality = seed_municipality()
     people = seed_accounts(municipality)
-    for step in CONTENT_STEPS:
+    for step in _content_steps():
         step(municipality=municipality, people=people, data=load_data())
     return municipality
 

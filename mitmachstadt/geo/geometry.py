@@ -35,8 +35,11 @@ def point_in_geometry(lon: float, lat: float, geometry: dict[str, Any]) -> bool:
     """True if the point lies inside a GeoJSON Polygon or MultiPolygon (holes respected)."""
     kind = geometry.get("type")
     polygons = (
-        [geometry["coordinates"]] if kind == "Polygon"
-        else geometry["coordinates"] if kind == "MultiPolygon" else []
+        [geometry["coordinates"]]
+        if kind == "Polygon"
+        else geometry["coordinates"]
+        if kind == "MultiPolygon"
+        else []
     )
     for polygon in polygons:
         if polygon and _point_in_ring(lon, lat, polygon[0]):
@@ -59,7 +62,8 @@ def validate_polygon(geometry: Any) -> dict[str, Any]:
     if not isinstance(geometry, dict) or geometry.get("type") not in {"Polygon", "MultiPolygon"}:
         raise GeometryError("geometry must be a GeoJSON Polygon or MultiPolygon")
     polygons = (
-        [geometry.get("coordinates")] if geometry["type"] == "Polygon"
+        [geometry.get("coordinates")]
+        if geometry["type"] == "Polygon"
         else geometry.get("coordinates")
     )
     if not isinstance(polygons, list) or not polygons:

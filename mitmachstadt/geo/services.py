@@ -11,7 +11,12 @@ from .models import District
 
 @transaction.atomic
 def district_create(
-    *, municipality: Any, slug: str, name: str, geometry: dict[str, Any], actor: Any = None,
+    *,
+    municipality: Any,
+    slug: str,
+    name: str,
+    geometry: dict[str, Any],
+    actor: Any = None,
     is_demo: bool = False,
 ) -> District:
     """Add a district with its GeoJSON boundary to a municipality."""

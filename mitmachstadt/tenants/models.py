@@ -29,11 +29,14 @@ class Municipality(models.Model):
     logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
     languages = models.JSONField(_("languages"), default=list, blank=True)
     reaction_mode = models.CharField(
-        _("reaction mode"), max_length=10, choices=ReactionMode.choices,
+        _("reaction mode"),
+        max_length=10,
+        choices=ReactionMode.choices,
         default=ReactionMode.UPDOWN,
     )
     answer_days = models.PositiveSmallIntegerField(
-        _("days for a first official answer"), default=14,
+        _("days for a first official answer"),
+        default=14,
         validators=[MinValueValidator(1), MaxValueValidator(365)],
     )
     map_center_lat = models.FloatField(_("map centre latitude"), default=51.1657)

@@ -35,7 +35,9 @@ def municipality_create(
             % {"hosts": ", ".join(taken)}
         )
     if Municipality.objects.filter(slug=slug).exists():
-        raise ValidationError(_("A municipality with the short name %(slug)s exists.") % {"slug": slug})
+        raise ValidationError(
+            _("A municipality with the short name %(slug)s exists.") % {"slug": slug}
+        )
     municipality = Municipality(slug=slug, name=name, short_name=short_name or name, **attrs)
     municipality.full_clean()
     municipality.save()
@@ -43,7 +45,10 @@ def municipality_create(
         Domain.objects.create(municipality=municipality, host=host, is_primary=index == 0)
         forget_host(host)
     audit_record(
-        action="municipality.create", municipality=municipality, actor=actor, target=municipality,
+        action="municipality.create",
+        municipality=municipality,
+        actor=actor,
+        target=municipality,
         data={"hosts": clean_hosts},
     )
     return municipality
@@ -53,19 +58,35 @@ def municipality_create(
 def municipality_update(*, municipality: Municipality, actor: Any, **changes: Any) -> Municipality:
     """Change a municipality's settings (name, branding, reaction mode, answer days, ...)."""
     allowed = {
-        "name", "short_name", "tagline", "intro", "primary_color", "languages", "reaction_mode",
-        "answer_days", "map_center_lat", "map_center_lon", "map_zoom", "contact_email", "imprint",
+        "name",
+        "short_name",
+        "tagline",
+        "intro",
+        "primary_color",
+        "languages",
+        "reaction_mode",
+        "answer_days",
+        "map_center_lat",
+        "map_center_lon",
+        "map_zoom",
+        "contact_email",
+        "imprint",
         "signup_open",
     }
     unknown = set(changes) - allowed
     if unknown:
-        raise ValidationError(_("Unknown settings: %(names)s") % {"names": ", ".join(sorted(unknown))})
+        raise ValidationError(
+            _("Unknown settings: %(names)s") % {"names": ", ".join(sorted(unknown))}
+        )
     for key, value in changes.items():
         setattr(municipality, key, value)
     municipality.full_clean()
     municipality.save()
     audit_record(
-        action="municipality.update", municipality=municipality, actor=actor, target=municipality,
+        action="municipality.update",
+        municipality=municipality,
+        actor=actor,
+        target=municipality,
         data={k: str(v) for k, v in changes.items()},
     )
     return municipality
@@ -73,13 +94,23 @@ def municipality_update(*, municipality: Municipality, actor: Any, **changes: An
 
 @transaction.atomic
 def field_of_action_create(
-    *, municipality: Municipality, slug: str, name: str, description: str = "",
-    position: int = 0, actor: Any = None, is_demo: bool = False,
+    *,
+    municipality: Municipality,
+    slug: str,
+    name: str,
+    description: str = "",
+    position: int = 0,
+    actor: Any = None,
+    is_demo: bool = False,
 ) -> FieldOfAction:
     """Add a field of action to a municipality."""
     field = FieldOfAction(
-        municipality=municipality, slug=slug, name=name, description=description,
-        position=position, is_demo=is_demo,
+        municipality=municipality,
+        slug=slug,
+        name=name,
+        description=description,
+        position=position,
+        is_demo=is_demo,
     )
     field.full_clean()
     field.save()
@@ -89,13 +120,23 @@ def field_of_action_create(
 
 @transaction.atomic
 def cluster_create(
-    *, municipality: Municipality, slug: str, name: str, description: str = "",
-    position: int = 0, actor: Any = None, is_demo: bool = False,
+    *,
+    municipality: Municipality,
+    slug: str,
+    name: str,
+    description: str = "",
+    position: int = 0,
+    actor: Any = None,
+    is_demo: bool = False,
 ) -> Cluster:
     """Add a project cluster to a municipality."""
     cluster = Cluster(
-        municipality=municipality, slug=slug, name=name, description=description,
-        position=position, is_demo=is_demo,
+        municipality=municipality,
+        slug=slug,
+        name=name,
+        description=description,
+        position=position,
+        is_demo=is_demo,
     )
     cluster.full_clean()
     cluster.save()
@@ -105,15 +146,27 @@ def cluster_create(
 
 @transaction.atomic
 def criterion_create(
-    *, municipality: Municipality, slug: str, name: str, description: str = "",
-    group: str = Criterion.Group.AGENDA, position: int = 0, actor: Any = None,
+    *,
+    municipality: Municipality,
+    slug: str,
+    name: str,
+    description: str = "",
+    group: str = Criterion.Group.AGENDA,
+    position: int = 0,
+    actor: Any = None,
 ) -> Criterion:
     """Add a selection criterion to a municipality's checklist."""
     criterion = Criterion(
-        municipality=municipality, slug=slug, name=name, description=description, group=group,
+        municipality=municipality,
+        slug=slug,
+        name=name,
+        description=description,
+        group=group,
         position=position,
     )
     criterion.full_clean()
     criterion.save()
-    audit_record(action="criterion.create", municipality=municipality, actor=actor, target=criterion)
+    audit_record(
+        action="criterion.create", municipality=municipality, actor=actor, target=criterion
+    )
     return criterion

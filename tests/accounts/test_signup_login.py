@@ -31,7 +31,9 @@ def test_signup_sends_a_verification_mail_over_smtp_and_the_link_activates(
     assert response.status_code == 302
     user = User.objects.get(email="neu@example.org")
     assert user.display_name == "Neue Stimme"
-    assert Membership.objects.filter(user=user, municipality=municipality, role=Role.PARTICIPANT).exists()
+    assert Membership.objects.filter(
+        user=user, municipality=municipality, role=Role.PARTICIPANT
+    ).exists()
 
     [mail] = smtp_server.wait_for(1)
     assert mail["To"] == "neu@example.org"
@@ -55,7 +57,9 @@ def test_signup_sends_a_verification_mail_over_smtp_and_the_link_activates(
 
 
 @pytest.mark.django_db
-def test_signup_errors_are_translated_and_keep_the_input(municipality: Any, client_a: Client) -> None:
+def test_signup_errors_are_translated_and_keep_the_input(
+    municipality: Any, client_a: Client
+) -> None:
     UserFactory(display_name="Schon Vergeben", municipality=municipality)
     response = _signup(client_a, display_name="schon vergeben", password2="anders")
     assert response.status_code == 200
@@ -98,9 +102,7 @@ def test_login_logout_and_settings_page(participant: Any, client_a: Client) -> N
     assert page.status_code == 200
     assert participant.display_name in page.content.decode()
 
-    saved = client_a.post(
-        "/accounts/settings/", {"display_name": "Umbenannt", "language": "en"}
-    )
+    saved = client_a.post("/accounts/settings/", {"display_name": "Umbenannt", "language": "en"})
     assert saved.status_code == 302
     participant.refresh_from_db()
     assert participant.display_name == "Umbenannt"
@@ -126,7 +128,9 @@ def test_failed_logins_are_rate_limited(participant: Any, client_a: Client) -> N
     ]
     assert "Zu viele gescheiterte Anmeldeversuche" in pages[-1].content.decode()
     # Even the right password is refused while the limit holds.
-    right = client_a.post("/accounts/login/", {"login": participant.email, "password": TEST_PASSWORD})
+    right = client_a.post(
+        "/accounts/login/", {"login": participant.email, "password": TEST_PASSWORD}
+    )
     assert right.status_code == 200
 
 

@@ -27,7 +27,10 @@ def test_unknown_host_gets_a_friendly_404(settings: Any) -> None:
     settings.ALLOWED_HOSTS = ["*"]
     response = Client(HTTP_HOST="nowhere.test").get("/")
     assert response.status_code == 404
-    assert "keine Kommune" in response.content.decode() or "No municipality" in response.content.decode()
+    assert (
+        "keine Kommune" in response.content.decode()
+        or "No municipality" in response.content.decode()
+    )
 
 
 @pytest.mark.django_db
@@ -65,9 +68,20 @@ def test_create_municipality_is_audited_and_refuses_taken_hosts(municipality: An
 
 @pytest.mark.django_db
 def test_createtenant_command(capsys: Any) -> None:
-    call_command("createtenant", "epsilon", "Epsilonstadt", "--host", "epsilon.test", "--host", "www.epsilon.test")
+    call_command(
+        "createtenant",
+        "epsilon",
+        "Epsilonstadt",
+        "--host",
+        "epsilon.test",
+        "--host",
+        "www.epsilon.test",
+    )
     municipality = Municipality.objects.get(slug="epsilon")
-    assert sorted(municipality.domains.values_list("host", flat=True)) == ["epsilon.test", "www.epsilon.test"]
+    assert sorted(municipality.domains.values_list("host", flat=True)) == [
+        "epsilon.test",
+        "www.epsilon.test",
+    ]
     assert municipality_for_host("www.epsilon.test") == municipality
     with pytest.raises(CommandError, match="epsilon.test"):
         call_command("createtenant", "zeta", "Zeta", "--host", "epsilon.test")

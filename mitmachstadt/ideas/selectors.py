@@ -1,0 +1,303 @@
+"""Reads of ideas. Every selector takes the municipality first and never crosses it."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Prefetch, Q, QuerySet
+
+from .models import Comment, Follow, Idea, IdeaLink, Reaction
+from .states import PUBLIC_STATES, State
+
+ORDERINGS = ("newest", "supported", "rated", "discussed", "controversial", "trending", "random")
+PAGE_SIZE = 15
+MAX_PAGE_SIZE = 100
+# How strongly earlier exposure pushes an idea back in the random order (0 = uniform shuffle).
+EXPOSURE_ALPHA = 0.5
+RANDOM_CACHE_SECONDS = 3600
+
+_ORDER_FIELDS = {
+    "newest": ("-submitted_at", "-id"),
+    "supported": ("-up_count", "-id"),
+    "rated": ("-rated_score", "-id"),
+    "discussed": ("-comment_count", "-id"),
+    "controversial": ("-controversy", "-id"),
+    "trending": ("-trending", "-id"),
+}
+
+
+@dataclass
+class IdeaFilter:
+    field: str = ""
+    district: str = ""
+    state: str = ""
+    q: str = ""
+    cluster: str = ""
+    ids: list[int] | None = dc_field(default=None, repr=False)
+
+    def key(self) -> str:
+        return f"{self.field}|{self.district}|{self.state}|{self.q}|{self.cluster}"
+
+
+@dataclass
+class IdeaPage:
+    items: list[Idea]
+    count: int
+    page: int
+    page_size: int
+    order: str
+    seed: str
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.count / self.page_size))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+def public_ideas(municipality: Any) -> QuerySet[Idea]:
+    return Idea.objects.filter(municipality=municipality).public()
+
+
+def _filtered(municipality: Any, flt: IdeaFilter) -> QuerySet[Idea]:
+    qs = public_ideas(municipality)
+    if flt.field:
+        qs = qs.filter(fields__slug=flt.field)
+    if flt.district:
+        qs = qs.filter(district__slug=flt.district)
+    if flt.cluster:
+        qs = qs.filter(cluster__slug=flt.cluster)
+    if flt.state:
+        states = [s for s in flt.state.split(",") if s in PUBLIC_STATES]
+        qs = qs.filter(state__in=states or ["-"])
+    if flt.ids is not None:
+        qs = qs.filter(pk__in=flt.ids)
+    return qs
+
+
+def _list_queryset(qs: QuerySet[Idea]) -> QuerySet[Idea]:
+    return qs.select_related("district", "created_by", "cluster").prefetch_related("fields")
+
+
+def fair_random_order(
+    seed: str, rows: list[tuple[int, int]], alpha: float = EXPOSURE_ALPHA
+) -> list[int]:
+    """Ids ordered by a seeded weighted shuffle: less-shown ideas tend to come first.
+
+    Each idea draws u from SHA-256(seed, id) and sorts by -ln(u) * (1 + exposure)^alpha, the
+    exponential-clock form of weighted sampling without replacement (Efraimidis-Spirakis) with
+    weight (1 + exposure)^-alpha. A pure function of the seed and the frozen exposure counts.
+    """
+
+    def key(row: tuple[int, int]) -> tuple[float, int]:
+        pk, exposure = row
+        digest = hashlib.sha256(f"{seed}:{pk}".encode()).digest()
+        u = (int.from_bytes(digest[:8], "big") + 1) / (2**64 + 2)
+        return (-math.log(u) * (1 + exposure) ** alpha, pk)
+
+    return [pk for pk, _ in sorted(rows, key=key)]
+
+
+def _random_ids(municipality: Any, flt: IdeaFilter, seed: str) -> list[int]:
+    # The permutation is frozen per seed and filter, so paging stays stable while exposure
+    # counts move on underneath; every idea appears on exactly one page.
+    cache_key = (
+        "ideas-random:"
+        + hashlib.sha256(f"{municipality.pk}|{seed}|{flt.key()}".encode()).hexdigest()
+    )
+    ids: list[int] | None = cache.get(cache_key)
+    if ids is None:
+        rows = list(_filtered(municipality, flt).values_list("pk", "exposure").distinct())
+        ids = fair_random_order(seed, rows)
+        cache.set(cache_key, ids, RANDOM_CACHE_SECONDS)
+    return ids
+
+
+def idea_page(
+    municipality: Any,
+    *,
+    flt: IdeaFilter | None = None,
+    order: str = "newest",
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+    seed: str = "",
+) -> IdeaPage:
+    """One page of public ideas in the given order (a constant number of queries)."""
+    from . import search
+
+    flt = flt or IdeaFilter()
+    order = order if order in ORDERINGS else "newest"
+    page = max(1, page)
+    page_size = max(1, min(page_size, MAX_PAGE_SIZE))
+    start = (page - 1) * page_size
+
+    ranked_ids: list[int] | None = None
+    if flt.q.strip():
+        ranked_ids = search.matching_ids(municipality, flt.q)
+        flt = IdeaFilter(**{**flt.__dict__, "ids": ranked_ids})
+
+    if order == "random":
+        seed = seed or "0"
+        ids = _random_ids(municipality, flt, seed)
+        count = len(ids)
+        page_ids = ids[start : start + page_size]
+        by_id = {i.pk: i for i in _list_queryset(Idea.objects.filter(pk__in=page_ids))}
+        items = [by_id[pk] for pk in page_ids if pk in by_id]
+    elif ranked_ids is not None and order == "newest" and flt.q:
+        # A text search lists the best matches first unless another order was asked for.
+        qs = _filtered(municipality, flt)
+        count = qs.count()
+        position = {pk: n for n, pk in enumerate(ranked_ids)}
+        matched = sorted(qs.values_list("pk", flat=True), key=lambda pk: position.get(pk, 1 << 30))
+        page_ids = matched[start : start + page_size]
+        by_id = {i.pk: i for i in _list_queryset(Idea.objects.filter(pk__in=page_ids))}
+        items = [by_id[pk] for pk in page_ids if pk in by_id]
+    else:
+        qs = _filtered(municipality, flt)
+        if flt.field:
+            qs = qs.distinct()
+        count = qs.count()
+        items = list(_list_queryset(qs.order_by(*_ORDER_FIELDS[order]))[start : start + page_size])
+    return IdeaPage(
+        items=items, count=count, page=page, page_size=page_size, order=order, seed=seed
+    )
+
+
+def idea_for_view(municipality: Any, pk: int, user: Any) -> Idea | None:
+    """One idea as `user` may see it (public, or their own draft), else None."""
+    qs = Idea.objects.filter(municipality=municipality, pk=pk).select_related(
+        "district", "created_by", "cluster", "merged_into", "municipality"
+    )
+    idea = qs.first()
+    if idea is None:
+        return None
+    if idea.is_public:
+        return idea
+    if idea.state == State.MERGED:
+        return idea
+    if getattr(user, "is_authenticated", False) and idea.author_links.filter(user=user).exists():
+        return idea
+    from mitmachstadt.accounts.models import Role
+    from mitmachstadt.accounts.selectors import has_role
+
+    if has_role(municipality, user, Role.MODERATOR) and idea.state != State.DRAFT:
+        return idea
+    return None
+
+
+@dataclass
+class IdeaDetail:
+    idea: Idea
+    authors: list[Any]
+    comments: list[Comment]
+    thread: list[tuple[Comment, list[Comment]]]
+    answers: list[Any]
+    links: list[tuple[str, Idea, IdeaLink]]
+    transitions: list[Any]
+    my_reaction: int | None
+    following: bool
+
+
+def idea_detail(municipality: Any, idea: Idea, user: Any) -> IdeaDetail:
+    """Everything the idea page shows, in a fixed number of queries."""
+    idea = (
+        Idea.objects.filter(pk=idea.pk, municipality=municipality)
+        .select_related("district", "created_by", "cluster", "merged_into", "municipality")
+        .prefetch_related(
+            "fields",
+            "images",
+            "attachments",
+            "partners",
+            Prefetch("author_links__user"),
+            Prefetch("answers", queryset=idea.answers.select_related("author")),
+            Prefetch("transitions", queryset=idea.transitions.select_related("actor")),
+            Prefetch("links_out", queryset=IdeaLink.objects.select_related("target")),
+            Prefetch("links_in", queryset=IdeaLink.objects.select_related("source")),
+        )
+        .get()
+    )
+    comments = list(
+        Comment.objects.filter(idea=idea).select_related("author").order_by("created", "id")
+    )
+    children: dict[int, list[Comment]] = {}
+    roots: list[Comment] = []
+    for comment in comments:
+        if comment.parent_id is None:
+            roots.append(comment)
+        else:
+            children.setdefault(comment.parent_id, []).append(comment)
+
+    def flatten(comment: Comment) -> list[Comment]:
+        out: list[Comment] = []
+        for child in children.get(comment.pk, []):
+            out.append(child)
+            out.extend(flatten(child))
+        return out
+
+    thread = [(root, flatten(root)) for root in roots]
+    links: list[tuple[str, Idea, IdeaLink]] = []
+    for link in idea.links_out.all():
+        if link.target.is_public:
+            links.append((link.get_kind_display(), link.target, link))
+    inverse = {
+        IdeaLink.Kind.RELATED: IdeaLink.Kind.RELATED.label,
+        IdeaLink.Kind.BUILDS_ON: "is built on by",
+        IdeaLink.Kind.DUPLICATE_OF: "has duplicate",
+        IdeaLink.Kind.PART_OF: "has part",
+    }
+    for link in idea.links_in.all():
+        if link.source.is_public:
+            links.append((str(inverse.get(link.kind, link.kind)), link.source, link))
+    my_reaction = None
+    following = False
+    if getattr(user, "is_authenticated", False):
+        my_reaction = (
+            Reaction.objects.filter(idea=idea, user=user).values_list("value", flat=True).first()
+        )
+        following = Follow.objects.filter(idea=idea, user=user).exists()
+    return IdeaDetail(
+        idea=idea,
+        authors=[link.user for link in idea.author_links.all()],
+        comments=comments,
+        thread=thread,
+        answers=list(idea.answers.all()),
+        links=links,
+        transitions=list(idea.transitions.all()),
+        my_reaction=my_reaction,
+        following=following,
+    )
+
+
+def located_ideas(municipality: Any, flt: IdeaFilter | None = None) -> list[dict[str, Any]]:
+    """Public ideas with a point, as plain rows for the map (one query)."""
+    qs = _filtered(municipality, flt or IdeaFilter()).filter(lat__isnull=False, lon__isnull=False)
+    return list(
+        qs.values("pk", "title", "state", "lat", "lon", "up_count", "comment_count")
+        .order_by("-pk")
+        .distinct()
+    )
+
+
+def user_drafts(municipality: Any, user: Any) -> QuerySet[Idea]:
+    return Idea.objects.filter(
+        municipality=municipality, author_links__user=user, state=State.DRAFT
+    ).order_by("-updated")
+
+
+def ideas_of_author(municipality: Any, user: Any) -> QuerySet[Idea]:
+    return (
+        Idea.objects.filter(municipality=municipality, author_links__user=user)
+        .filter(~Q(state=State.WITHDRAWN))
+        .order_by("-updated")
+    )
