@@ -41,9 +41,7 @@ def serve(argv: list[str]) -> int:
     """Run gunicorn with the project's WSGI application."""
     parser = argparse.ArgumentParser(prog="mitmachstadt serve")
     parser.add_argument("--bind", default=os.environ.get("BIND", "127.0.0.1:8000"))
-    parser.add_argument(
-        "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "3"))
-    )
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "3")))
     parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "1")))
     parser.add_argument("--timeout", type=int, default=30)
     parser.add_argument("--access-log", action="store_true")
@@ -52,11 +50,24 @@ def serve(argv: list[str]) -> int:
     from gunicorn.app.wsgiapp import run
 
     gunicorn_argv = [
-        "gunicorn", "mitmachstadt.wsgi:application",
-        "--bind", args.bind, "--workers", str(args.workers), "--threads", str(args.threads),
-        "--timeout", str(args.timeout), "--graceful-timeout", "20",
-        "--max-requests", "5000", "--max-requests-jitter", "500",
-        "--forwarded-allow-ips", os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        "gunicorn",
+        "mitmachstadt.wsgi:application",
+        "--bind",
+        args.bind,
+        "--workers",
+        str(args.workers),
+        "--threads",
+        str(args.threads),
+        "--timeout",
+        str(args.timeout),
+        "--graceful-timeout",
+        "20",
+        "--max-requests",
+        "5000",
+        "--max-requests-jitter",
+        "500",
+        "--forwarded-allow-ips",
+        os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
     ]
     if args.access_log:
         gunicorn_argv += ["--access-logfile", "-"]

@@ -17,6 +17,20 @@ from mitmachstadt.accounts.factories import UserFactory
 from mitmachstadt.tenants.factories import MunicipalityFactory
 
 
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> Iterator[None]:
+    """Each test starts with empty caches (rate limits, host lookup, search vocabulary)."""
+    from django.core.cache import cache
+
+    from mitmachstadt.ideas import search
+
+    cache.clear()
+    search.forget_vocabulary()
+    yield
+    cache.clear()
+    search.forget_vocabulary()
+
+
 @pytest.fixture
 def municipality(db: Any) -> Any:
     return MunicipalityFactory(slug="alpha", name="Alphastadt", hosts=["alpha.test"])

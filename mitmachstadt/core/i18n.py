@@ -38,7 +38,7 @@ def check_all() -> int:
         problems += [f"{po_path}: untranslated: {e.msgid!r}" for e in po.untranslated_entries()]
         problems += [f"{po_path}: fuzzy: {e.msgid!r}" for e in po.fuzzy_entries()]
     for line in problems:
-        print(line, file=sys.stderr)
+        sys.stderr.write(line + "\n")
     return 1 if problems else 0
 
 

@@ -75,7 +75,7 @@ def hit(request: HttpRequest, scope: str) -> bool:
 
 def reset(request: HttpRequest, scope: str) -> None:
     """Forget the counts of this request's account and IP (used by tests)."""
-    count, seconds = limit_for(scope)
+    _count, seconds = limit_for(scope)
     window = int(time.time() // seconds)
     for key in _keys(request, scope):
         cache.delete(f"{key}:{window}")

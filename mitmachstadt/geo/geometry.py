@@ -42,9 +42,9 @@ def point_in_geometry(lon: float, lat: float, geometry: dict[str, Any]) -> bool:
         else []
     )
     for polygon in polygons:
-        if polygon and _point_in_ring(lon, lat, polygon[0]):
-            if not any(_point_in_ring(lon, lat, hole) for hole in polygon[1:]):
-                return True
+        inside = bool(polygon) and _point_in_ring(lon, lat, polygon[0])
+        if inside and not any(_point_in_ring(lon, lat, hole) for hole in polygon[1:]):
+            return True
     return False
 
 

@@ -149,6 +149,9 @@ class IdeaAuthor(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["idea", "user"], name="idea_author_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.idea_id}"
+
 
 class IdeaVersion(models.Model):
     """One saved revision of an idea's content; every version is kept."""
@@ -169,6 +172,9 @@ class IdeaVersion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["idea", "number"], name="idea_version_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.idea_id} v{self.number}"
 
 
 class Comment(models.Model):
@@ -195,6 +201,9 @@ class Comment(models.Model):
         ordering = ["created", "id"]
         indexes = [models.Index(fields=["idea", "created", "id"])]
 
+    def __str__(self) -> str:
+        return f"Comment {self.pk} on {self.idea_id}"
+
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
@@ -214,6 +223,9 @@ class OfficialAnswer(models.Model):
     class Meta:
         ordering = ["-created", "-id"]
 
+    def __str__(self) -> str:
+        return f"Answer {self.pk} on {self.idea_id}"
+
 
 class Reaction(models.Model):
     """One account's reaction to an idea: +1 (support/up), -1 (down) or 1-5 stars."""
@@ -229,6 +241,9 @@ class Reaction(models.Model):
             models.UniqueConstraint(fields=["idea", "user"], name="reaction_one_per_account")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.value} on {self.idea_id}"
+
 
 class Follow(models.Model):
     idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="follows")
@@ -237,6 +252,9 @@ class Follow(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["idea", "user"], name="follow_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows {self.idea_id}"
 
 
 class IdeaLink(models.Model):
@@ -264,6 +282,9 @@ class IdeaLink(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.source_id} {self.kind} {self.target_id}"
+
 
 def _upload_path(instance: models.Model, filename: str) -> str:
     # Never trust the uploaded name in the path: a random name keeps it unguessable and safe.
@@ -288,6 +309,9 @@ class IdeaImage(models.Model):
     class Meta:
         ordering = ["created", "id"]
 
+    def __str__(self) -> str:
+        return self.alt_text
+
 
 class IdeaAttachment(models.Model):
     idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="attachments")
@@ -302,6 +326,9 @@ class IdeaAttachment(models.Model):
 
     class Meta:
         ordering = ["created", "id"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Transition(models.Model):
@@ -322,6 +349,9 @@ class Transition(models.Model):
     class Meta:
         ordering = ["created", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.idea_id}: {self.name} ({self.from_state} → {self.to_state})"
+
 
 class SearchVocabulary(models.Model):
     """Word statistics of one municipality's ideas, for German compound splitting and ranking."""
@@ -332,3 +362,6 @@ class SearchVocabulary(models.Model):
     data = models.JSONField(default=dict)
     n_docs = models.PositiveIntegerField(default=0)
     updated = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Vocabulary of {self.municipality_id}"

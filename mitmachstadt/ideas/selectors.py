@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from .models import Comment, Follow, Idea, IdeaLink, Reaction
 from .states import PUBLIC_STATES, State
@@ -250,11 +251,11 @@ def idea_detail(municipality: Any, idea: Idea, user: Any) -> IdeaDetail:
     for link in idea.links_out.all():
         if link.target.is_public:
             links.append((link.get_kind_display(), link.target, link))
-    inverse = {
-        IdeaLink.Kind.RELATED: IdeaLink.Kind.RELATED.label,
-        IdeaLink.Kind.BUILDS_ON: "is built on by",
-        IdeaLink.Kind.DUPLICATE_OF: "has duplicate",
-        IdeaLink.Kind.PART_OF: "has part",
+    inverse: dict[str, str] = {
+        IdeaLink.Kind.RELATED: str(IdeaLink.Kind.RELATED.label),
+        IdeaLink.Kind.BUILDS_ON: str(_("is built on by")),
+        IdeaLink.Kind.DUPLICATE_OF: str(_("has as duplicate")),
+        IdeaLink.Kind.PART_OF: str(_("has as part")),
     }
     for link in idea.links_in.all():
         if link.source.is_public:
@@ -282,11 +283,8 @@ def idea_detail(municipality: Any, idea: Idea, user: Any) -> IdeaDetail:
 def located_ideas(municipality: Any, flt: IdeaFilter | None = None) -> list[dict[str, Any]]:
     """Public ideas with a point, as plain rows for the map (one query)."""
     qs = _filtered(municipality, flt or IdeaFilter()).filter(lat__isnull=False, lon__isnull=False)
-    return list(
-        qs.values("pk", "title", "state", "lat", "lon", "up_count", "comment_count")
-        .order_by("-pk")
-        .distinct()
-    )
+    rows = qs.values("pk", "title", "state", "lat", "lon", "up_count", "comment_count")
+    return [dict(row) for row in rows.order_by("-pk").distinct()]
 
 
 def user_drafts(municipality: Any, user: Any) -> QuerySet[Idea]:

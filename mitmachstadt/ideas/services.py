@@ -486,10 +486,11 @@ def reaction_set(*, idea: Idea, user: Any, value: int | None) -> Idea:
             deltas[key] = deltas.get(key, 0) - amount
         for key, amount in _counter_deltas(mode, value).items():
             deltas[key] = deltas.get(key, 0) + amount
-        if value is None and existing is not None:
-            existing.delete()
+        if value is None:
+            if existing is not None:
+                existing.delete()
         elif existing is not None:
-            existing.value = value  # type: ignore[assignment]
+            existing.value = value
             existing.save(update_fields=["value", "updated"])
         else:
             Reaction.objects.create(idea=locked, user=user, value=value)

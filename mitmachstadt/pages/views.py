@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -34,7 +36,7 @@ def theme_css(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _static_page(template: str):  # type: ignore[no-untyped-def]
+def _static_page(template: str) -> Callable[[HttpRequest], HttpResponse]:
     @require_GET
     def view(request: HttpRequest) -> HttpResponse:
         return render(request, template)

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -78,19 +76,12 @@ class Domain(models.Model):
         return self.host
 
 
-class MunicipalityOwnedQuerySet(models.QuerySet):
-    def of(self, municipality: Municipality | int) -> MunicipalityOwnedQuerySet:
-        return self.filter(municipality=municipality)
-
-
 class MunicipalityOwned(models.Model):
     """Base for every row that belongs to a municipality; reads filter by it, always."""
 
     municipality = models.ForeignKey(
         Municipality, on_delete=models.CASCADE, related_name="+", verbose_name=_("municipality")
     )
-
-    objects: Any = MunicipalityOwnedQuerySet.as_manager()
 
     class Meta:
         abstract = True

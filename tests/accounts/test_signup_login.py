@@ -145,5 +145,6 @@ def test_production_hasher_is_argon2() -> None:
     from mitmachstadt import settings as project_settings
 
     # Tests swap in a fast hasher; production's list is built before that swap.
-    source = open(project_settings.__file__, encoding="utf-8").read()
+    with open(project_settings.__file__, encoding="utf-8") as handle:
+        source = handle.read()
     assert '"django.contrib.auth.hashers.Argon2PasswordHasher",' in source.split("if TESTING:")[0]

@@ -83,7 +83,7 @@ def test_createtenant_command(capsys: Any) -> None:
         "www.epsilon.test",
     ]
     assert municipality_for_host("www.epsilon.test") == municipality
-    with pytest.raises(CommandError, match="epsilon.test"):
+    with pytest.raises(CommandError, match=r"epsilon\.test"):
         call_command("createtenant", "zeta", "Zeta", "--host", "epsilon.test")
 
 
