@@ -108,14 +108,23 @@ def _write_documents(municipality_id: int, batch: list[tuple[int, str]]) -> int:
     return len(batch)
 
 
-def _fts_ids(municipality_id: int, terms: list[str], raw: str, limit: int) -> list[int]:
-    """Idea ids matching any term, best first (bm25 / ts_rank), at most `limit`."""
-    if not terms and not raw:
+def _clean_term(term: str) -> str:
+    # Terms are [a-z0-9]+ from textsim already; strip anything else defensively.
+    return "".join(ch for ch in term if ch.isalnum())
+
+
+def _fts_ids(
+    municipality_id: int, terms: list[str], raw: str, limit: int, prefixes: list[str] | None = None
+) -> list[int]:
+    """Idea ids matching any term (or prefix), best first (bm25 / ts_rank), at most `limit`."""
+    terms = [t for t in (_clean_term(t) for t in terms) if t]
+    prefixes = [p for p in (_clean_term(p) for p in prefixes or []) if len(p) >= 3]
+    if not terms and not prefixes and not raw:
         return []
     if connection.vendor == "sqlite":
-        if not terms:
+        if not terms and not prefixes:
             return []
-        match = " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
+        match = " OR ".join([f'"{t}"' for t in terms] + [f'"{p}"*' for p in prefixes])
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT rowid FROM ideas_idea_fts WHERE ideas_idea_fts MATCH %s "
@@ -123,7 +132,7 @@ def _fts_ids(municipality_id: int, terms: list[str], raw: str, limit: int) -> li
                 [match, municipality_id, limit],
             )
             return [row[0] for row in cursor.fetchall()]
-    tsquery = " | ".join("'" + t.replace("'", "") + "'" for t in terms) or "''"
+    tsquery = " | ".join([f"'{t}'" for t in terms] + [f"'{p}':*" for p in prefixes]) or "''"
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -155,7 +164,13 @@ def similar(
     if len(text) < 3:
         return []
     vocab = vocabulary(municipality.pk)
-    ids = _fts_ids(municipality.pk, textsim.query_terms(text, vocab), text, CANDIDATES)
+    ids = _fts_ids(
+        municipality.pk,
+        textsim.query_terms(text, vocab),
+        text,
+        CANDIDATES,
+        prefixes=textsim.query_prefixes(text, vocab),
+    )
     candidates = list(
         Idea.objects.public()
         .filter(municipality=municipality, pk__in=ids)
