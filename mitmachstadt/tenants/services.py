@@ -170,3 +170,35 @@ def criterion_create(
         action="criterion.create", municipality=municipality, actor=actor, target=criterion
     )
     return criterion
+
+
+_CONFIG_FIELDS = {
+    FieldOfAction: {"name", "description", "position"},
+    Cluster: {"name", "description", "position"},
+    Criterion: {"name", "description", "group", "position"},
+}
+
+
+@transaction.atomic
+def config_item_update(
+    *, item: FieldOfAction | Cluster | Criterion, actor: Any, **changes: Any
+) -> FieldOfAction | Cluster | Criterion:
+    """Change a field of action, cluster or criterion of a municipality."""
+    allowed = _CONFIG_FIELDS[type(item)]
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError(
+            _("Unknown settings: %(names)s") % {"names": ", ".join(sorted(unknown))}
+        )
+    for key, value in changes.items():
+        setattr(item, key, value)
+    item.full_clean()
+    item.save()
+    audit_record(
+        action=f"{item._meta.model_name}.update",
+        municipality=item.municipality,
+        actor=actor,
+        target=item,
+        data={k: str(v) for k, v in changes.items()},
+    )
+    return item
