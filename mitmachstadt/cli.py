@@ -87,7 +87,8 @@ def demo(argv: list[str]) -> int:
     manage(["seed", "--if-empty"])
     if args.no_serve:
         return 0
-    print(f"Mitmachstadt demo: http://{args.bind}/  (accounts: see README.md)", flush=True)
+    sys.stdout.write(f"Mitmachstadt demo: http://{args.bind}/  (accounts: see README.md)\n")
+    sys.stdout.flush()
     return serve(["--bind", args.bind, "--workers", "2"])
 
 
@@ -95,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in {"-h", "--help", "help"}:
-        print(USAGE)
+        sys.stdout.write(USAGE)
         return 0
     command, rest = argv[0], argv[1:]
     if command == "serve":

@@ -46,7 +46,7 @@ def test_serve_runs_gunicorn_and_answers_healthz(tmp_path: Path) -> None:
             try:
                 with urllib.request.urlopen(
                     f"http://127.0.0.1:{port}/healthz", timeout=5
-                ) as response:  # noqa: S310
+                ) as response:
                     assert response.status == 200
                     assert json.loads(response.read()) == {"status": "ok"}
                     break
