@@ -115,6 +115,7 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "mitmachstadt.tenants.context_processors.municipality",
                 "mitmachstadt.accounts.context_processors.roles",
+                "mitmachstadt.notifications.context_processors.inbox",
             ],
         },
     }

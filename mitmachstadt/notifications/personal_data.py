@@ -1,0 +1,103 @@
+"""Personal data held by notifications, for the privacy app's export and erasure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from .models import (
+    Delivery,
+    Digest,
+    Notification,
+    NotificationSettings,
+    PushSubscription,
+    Subscription,
+)
+from .rendering import describe
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def export(user: Any) -> dict[str, list[dict[str, Any]]]:
+    """Everything notifications store about `user`, as plain JSON-able rows."""
+    subscriptions = [
+        {
+            "municipality": sub.municipality_id,
+            "type": sub.type,
+            "name": str(sub),
+            "field": sub.field.slug if sub.field else None,
+            "district": sub.district.slug if sub.district else None,
+            "lat": sub.lat,
+            "lon": sub.lon,
+            "radius_m": sub.radius_m,
+            "search": sub.search,
+            "include_updates": sub.include_updates,
+            "created": _iso(sub.created),
+        }
+        for sub in Subscription.objects.filter(user=user).select_related("field", "district")
+    ]
+    settings_rows = [
+        {
+            "municipality": row.municipality_id,
+            "channels": row.prefs,
+            "email_paused": row.email_paused,
+            "bounces": row.bounce_count,
+        }
+        for row in NotificationSettings.objects.filter(user=user)
+    ]
+    notifications = []
+    for item in Notification.objects.filter(user=user).select_related("activity", "activity__idea"):
+        rendered = describe(item.activity, item.kind)
+        notifications.append(
+            {
+                "municipality": item.municipality_id,
+                "kind": item.kind,
+                "title": rendered.title,
+                "link": rendered.path,
+                "reason": item.reason,
+                "created": _iso(item.created),
+                "read": _iso(item.read_at),
+            }
+        )
+    devices = [
+        {
+            "municipality": device.municipality_id,
+            "device": device.user_agent,
+            "endpoint": device.endpoint,
+            "created": _iso(device.created),
+            "last_success": _iso(device.last_success),
+        }
+        for device in PushSubscription.objects.filter(user=user)
+    ]
+    deliveries = [
+        {
+            "municipality": row.municipality_id,
+            "channel": row.channel,
+            "status": row.status,
+            "attempts": row.attempts,
+            "sent": _iso(row.sent_at),
+            "created": _iso(row.created),
+        }
+        for row in Delivery.objects.filter(user=user)
+    ]
+    return {
+        "notification_subscriptions": subscriptions,
+        "notification_settings": settings_rows,
+        "notifications": notifications,
+        "push_devices": devices,
+        "notification_deliveries": deliveries,
+    }
+
+
+@transaction.atomic
+def erase(user: Any, *, keep_content: bool) -> None:
+    """Delete all of it: none of this is content that others rely on, so `keep_content` is moot."""
+    Delivery.objects.filter(user=user).delete()
+    Notification.objects.filter(user=user).delete()
+    Digest.objects.filter(user=user).delete()
+    PushSubscription.objects.filter(user=user).delete()
+    Subscription.objects.filter(user=user).delete()
+    NotificationSettings.objects.filter(user=user).delete()
