@@ -19,8 +19,12 @@ class MunicipalityMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(_TENANTLESS_PREFIXES):
+            # Probes must answer even when the database is down; they need no municipality.
+            request.municipality = None  # type: ignore[attr-defined]
+            return self.get_response(request)
         request.municipality = municipality_for_host(request.get_host())  # type: ignore[attr-defined]
-        if request.municipality is None and not request.path.startswith(_TENANTLESS_PREFIXES):  # type: ignore[attr-defined]
+        if request.municipality is None:  # type: ignore[attr-defined]
             with translation.override("de"):
                 response = TemplateResponse(
                     request, "tenants/unknown_host.html", {"host": request.get_host()}, status=404
