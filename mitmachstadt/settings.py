@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "mitmachstadt.accounts.middleware.StaffSecondFactorMiddleware",
+    "mitmachstadt.moderation.middleware.BlockedAccountMiddleware",
 ]
 
 ROOT_URLCONF = "mitmachstadt.urls"
@@ -137,10 +138,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA busy_timeout=20000;PRAGMA cache_size=-20000;PRAGMA mmap_size=134217728;"
         ),
     }
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # A file (not memory) so that threads and the live server share it; one per process, so that
+    # parallel test runs never touch each other's database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 else:
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A streaming read replica: safe requests read from it, writes and read-your-writes use the
+# primary (mitmachstadt/core/dbrouter.py).
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
+    DATABASES["replica"].update(CONN_HEALTH_CHECKS=True, TEST={"MIRROR": "default"})
+    DATABASE_ROUTERS = ["mitmachstadt.core.dbrouter.PrimaryReplicaRouter"]
+    MIDDLEWARE.insert(0, "mitmachstadt.core.dbrouter.ReplicaRoutingMiddleware")
+    DATABASE_REPLICA_PIN_SECONDS = int(os.environ.get("DATABASE_REPLICA_PIN_SECONDS", "5"))
+if env_bool("MITMACHSTADT_BENCH"):  # benchmark diagnostics headers, see core/querycount.py
+    MIDDLEWARE.insert(0, "mitmachstadt.core.querycount.QueryCountMiddleware")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -329,3 +343,16 @@ LOGGING = {
 RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
 RATE_LIMITS: dict[str, str] = {}
 USE_X_FORWARDED_FOR = env_bool("USE_X_FORWARDED_FOR", False)
+
+# --- Abuse resistance and privacy (core/antispam.py, moderation, privacy) --------------------
+# A public form sent faster than this (seconds) is refused; 0 turns the check off (tests).
+ANTISPAM_MIN_FILL_SECONDS = float(
+    os.environ.get("ANTISPAM_MIN_FILL_SECONDS", "0" if TESTING else "3")
+)
+# Retention in days (privacy.retention): IP addresses, unverified accounts, data exports.
+RETENTION_IP_DAYS = int(os.environ.get("RETENTION_IP_DAYS", "7"))
+RETENTION_UNVERIFIED_DAYS = int(os.environ.get("RETENTION_UNVERIFIED_DAYS", "30"))
+RETENTION_EXPORT_DAYS = int(os.environ.get("RETENTION_EXPORT_DAYS", "7"))
+RETENTION_REPORT_DAYS = int(os.environ.get("RETENTION_REPORT_DAYS", "365"))
+# Files only their owner may download (data exports); never under MEDIA_ROOT.
+PRIVATE_ROOT = Path(os.environ.get("PRIVATE_ROOT", VAR_DIR / "private"))
