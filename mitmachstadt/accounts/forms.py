@@ -7,11 +7,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from mitmachstadt.core.antispam import AntiSpamMixin
+
 from .models import User
 from .services import validate_display_name
 
 
-class SignupForm(AllauthSignupForm):
+class SignupForm(AntiSpamMixin, AllauthSignupForm):
     display_name = forms.CharField(
         label=_("Display name"),
         max_length=40,

@@ -6,6 +6,5 @@ app_name = "pages"
 
 urlpatterns = [
     path("imprint/", views.imprint, name="imprint"),
-    path("privacy/", views.privacy, name="privacy"),
     path("accessibility/", views.accessibility, name="accessibility"),
 ]
