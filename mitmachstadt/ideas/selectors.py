@@ -283,7 +283,9 @@ def idea_detail(municipality: Any, idea: Idea, user: Any) -> IdeaDetail:
 def located_ideas(municipality: Any, flt: IdeaFilter | None = None) -> list[dict[str, Any]]:
     """Public ideas with a point, as plain rows for the map (one query)."""
     qs = _filtered(municipality, flt or IdeaFilter()).filter(lat__isnull=False, lon__isnull=False)
-    rows = qs.values("pk", "title", "state", "lat", "lon", "up_count", "comment_count")
+    rows = qs.values(
+        "pk", "title", "state", "lat", "lon", "up_count", "comment_count", "district__name"
+    )
     return [dict(row) for row in rows.order_by("-pk").distinct()]
 
 
@@ -299,3 +301,40 @@ def ideas_of_author(municipality: Any, user: Any) -> QuerySet[Idea]:
         .filter(~Q(state=State.WITHDRAWN))
         .order_by("-updated")
     )
+
+
+def viewer_state(idea: Idea, user: Any) -> tuple[int | None, bool]:
+    """The account's reaction to the idea (or None) and whether it follows it."""
+    if not getattr(user, "is_authenticated", False):
+        return None, False
+    reaction = Reaction.objects.filter(idea=idea, user=user).values_list("value", flat=True).first()
+    return reaction, Follow.objects.filter(idea=idea, user=user).exists()
+
+
+def idea_versions(idea: Idea) -> list[Any]:
+    """Every saved version of an idea, oldest first."""
+    return list(idea.versions.select_related("author").order_by("number"))
+
+
+def comment_of(idea: Idea, pk: int) -> Comment | None:
+    return Comment.objects.filter(idea=idea, pk=pk).select_related("author").first()
+
+
+def merged_ideas(municipality: Any, idea: Idea) -> list[Idea]:
+    """Ideas that moderators merged into `idea`."""
+    return list(
+        Idea.objects.filter(municipality=municipality, merged_into=idea).only("pk", "title")
+    )
+
+
+def public_counts_by_field(municipality: Any) -> dict[int, int]:
+    """Number of public ideas per field of action id (one query)."""
+    from django.db.models import Count
+
+    rows = (
+        public_ideas(municipality)
+        .values("fields")
+        .annotate(n=Count("pk", distinct=True))
+        .values_list("fields", "n")
+    )
+    return {field_id: n for field_id, n in rows if field_id is not None}

@@ -10,21 +10,13 @@ from django.views.decorators.http import require_GET
 from mitmachstadt.accounts.models import STAFF_ROLES, Role
 from mitmachstadt.accounts.permissions import role_required
 from mitmachstadt.accounts.selectors import has_role, roles_of
-from mitmachstadt.tenants.selectors import clusters, fields_of_action
+from mitmachstadt.ideas.views import home_sections
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """The municipality's home page: what the platform is for, fields of action, clusters."""
-    municipality = request.municipality  # type: ignore[attr-defined]
-    return render(
-        request,
-        "pages/home.html",
-        {
-            "fields": fields_of_action(municipality),
-            "clusters": clusters(municipality),
-        },
-    )
+    """A lively start: call to action, newest, most supported and random ideas, projects."""
+    return render(request, "pages/home.html", home_sections(request))
 
 
 @require_GET
