@@ -70,6 +70,7 @@ def _register_routers() -> None:
 
     api.add_router("/ideas", ideas_router, tags=["ideas"])
     api.add_router("", geo_router, tags=["ideas"])
+    api.add_router("", "mitmachstadt.api.projects.router")
 
 
 _register_routers()

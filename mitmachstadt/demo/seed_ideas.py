@@ -14,6 +14,8 @@ from mitmachstadt.ideas.models import Comment, Idea, OfficialAnswer, Transition
 from mitmachstadt.ideas.states import State
 from mitmachstadt.tenants.models import Cluster, FieldOfAction, Municipality
 
+from .seed_projects import assess_for_demo
+
 # The path through the state machine that leads to each demo stage.
 PATHS: dict[str, list[str]] = {
     State.DRAFT: [],
@@ -101,6 +103,8 @@ def _walk(idea: Idea, stage: str, author: Any, people: dict[str, Any], reason: s
                 "Drucksache 395/2017" if name == "committee_approve" else ""
             )
             kwargs["meeting_date"] = dt.date(2023, 6, 20)
+        if name == "accept":  # the reviews guard: "accept" needs a complete assessment
+            assess_for_demo(idea=idea, actor=actor)
         workflow.FUNCTIONS[name](**kwargs)
 
 
