@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from mitmachstadt.accounts.models import Organisation, Role
 from mitmachstadt.accounts.selectors import has_role
 from mitmachstadt.audit.services import audit_record
+from mitmachstadt.core.antispam import check_participation
 from mitmachstadt.core.bus import Event, publish
 from mitmachstadt.core.markup import render_markdown
 from mitmachstadt.geo.models import District
@@ -152,6 +153,7 @@ def idea_create(
     """Create an idea as a private draft (or submit it at once with `submit=True`)."""
     if not getattr(author, "is_authenticated", False):
         raise PermissionDenied(_("Please sign in to write an idea."))
+    check_participation(municipality, author)
     title, text = _clean_content(title, text)
     chosen = _check_fields(municipality, fields)
     lat, lon, district, citywide = _resolve_location(
@@ -200,6 +202,7 @@ def idea_update(
 ) -> Idea:
     """Authors revise their idea at any time; every version is kept."""
     _require_author(idea, actor)
+    check_participation(idea.municipality, actor)
     if idea.state in {State.MERGED, State.WITHDRAWN}:
         raise ValidationError(_("A merged or withdrawn idea cannot be changed."))
     locked = Idea.objects.select_for_update().get(pk=idea.pk)
@@ -336,6 +339,7 @@ def comment_create(
     """Comment on a public idea, or reply to a comment."""
     if not getattr(author, "is_authenticated", False):
         raise PermissionDenied(_("Please sign in to comment."))
+    check_participation(idea.municipality, author)
     _require_public(idea)
     text = _clean_comment(text)
     if parent is not None and parent.idea_id != idea.pk:
@@ -373,6 +377,7 @@ def comment_edit(*, comment: Comment, actor: Any, text: str) -> Comment:
     """Authors edit their comment; it shows "edited"."""
     if comment.author_id != getattr(actor, "pk", None):
         raise PermissionDenied(_("You can only edit your own comments."))
+    check_participation(comment.idea.municipality, actor)
     if comment.is_deleted:
         raise ValidationError(_("A deleted comment cannot be edited."))
     comment.text = _clean_comment(text)
@@ -470,6 +475,7 @@ def reaction_set(*, idea: Idea, user: Any, value: int | None) -> Idea:
     """Set (or with None remove) the account's one reaction; counters stay exact under load."""
     if not getattr(user, "is_authenticated", False):
         raise PermissionDenied(_("Please sign in to react."))
+    check_participation(idea.municipality, user)
     with transaction.atomic():
         # The row lock serialises reactions on one idea, so counter deltas never race.
         locked = Idea.objects.select_for_update().select_related("municipality").get(pk=idea.pk)
