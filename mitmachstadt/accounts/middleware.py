@@ -22,7 +22,7 @@ class StaffSecondFactorMiddleware:
         if request.path.startswith(STAFF_PREFIXES) and user.is_authenticated:
             # Accounts without any staff power get the view's own 403 instead.
             municipality = getattr(request, "municipality", None)
-            has_power = user.is_staff or is_staff_member(municipality, user)
+            has_power = getattr(user, "is_staff", False) or is_staff_member(municipality, user)
             if has_power and not has_second_factor(request):
                 return redirect("accounts:second_factor_required")
         return self.get_response(request)

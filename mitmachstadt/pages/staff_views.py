@@ -46,6 +46,14 @@ CONFIG_KINDS: dict[str, tuple[type[models.Model], type[ModelForm], Any, Any, str
 }
 
 
+def _int(value: str | None) -> int:
+    """A posted id as int; anything else matches nothing (0)."""
+    try:
+        return int(value or 0)
+    except ValueError:
+        return 0
+
+
 def _errors_to_form(form: BaseForm, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for field, errors in error.error_dict.items():
@@ -117,7 +125,7 @@ def config_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     item = selector(request.municipality).filter(pk=pk).first()  # type: ignore[attr-defined]
     if item is None:
         raise Http404
-    form = form_class(request.POST or None, instance=model.objects.get(pk=item.pk))
+    form = form_class(request.POST or None, instance=model._default_manager.get(pk=item.pk))
     if "slug" in form.fields:
         form.fields["slug"].disabled = True
     if request.method == "POST" and form.is_valid():
@@ -178,7 +186,9 @@ def roles_view(request: HttpRequest) -> HttpResponse:
     form = forms.RoleGrantForm(request.POST or None)
     if request.method == "POST" and request.POST.get("action") == "revoke":
         membership = (
-            Membership.objects.filter(municipality=municipality, pk=request.POST.get("membership"))
+            Membership.objects.filter(
+                municipality=municipality, pk=_int(request.POST.get("membership"))
+            )
             .select_related("user")
             .first()
         )
