@@ -60,7 +60,10 @@ class BlockedAccountMiddleware:
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": message}, status=403)
         response = TemplateResponse(
-            request, "moderation/blocked.html", {"block": block, "message": message}, status=403
+            request,
+            "moderation/blocked.html",
+            {"current_block": block, "message": message},
+            status=403,
         )
         response.render()
         return response

@@ -533,7 +533,7 @@ def account_moderate(request: HttpRequest, pk: int) -> HttpResponse:
         "moderation/account.html",
         {
             "account": account,
-            "block": block,
+            "current_block": block,
             "history": selectors.blocks(municipality).filter(user=account),
             "roles": Membership.objects.filter(user=account, municipality=municipality),
             "ideas": Idea.objects.filter(municipality=municipality, author_links__user=account)
