@@ -191,23 +191,20 @@ class IdeaFeed(Feed):
         entries: list[Entry] = []
         for step in Transition.objects.filter(idea=idea).order_by("-created")[:ITEMS]:
             rule = TRANSITIONS.get(step.name)
-            parts: list[str] = [
-                escape(_("New state: %(state)s") % {"state": State(step.to_state).label})
-            ]
+            state = _("New state: %(state)s") % {"state": State(step.to_state).label}
+            parts: list[str] = [f"<p>{escape(state)}</p>"]
             if step.reason:
-                parts.append(linebreaks(step.reason))
+                parts.append(linebreaks(step.reason, autoescape=True))
             if step.document_reference:
-                parts.append(
-                    escape(
-                        _("Committee document: %(document)s")
-                        % {"document": step.document_reference}
-                    )
-                )
+                document = _("Committee document: %(document)s") % {
+                    "document": step.document_reference
+                }
+                parts.append(f"<p>{escape(document)}</p>")
             entries.append(
                 Entry(
                     guid=f"{guid}#transition-{step.pk}",
                     title=str(rule.label) if rule else step.name,
-                    description="<p>" + "</p><p>".join(parts) + "</p>",
+                    description="".join(parts),
                     link=f"{url}#transition-{step.pk}",
                     published=step.created,
                     author=str(obj.municipality.name),
@@ -219,7 +216,7 @@ class IdeaFeed(Feed):
                     guid=f"{guid}#answer-{answer.pk}",
                     title=_("Official answer"),
                     description=answer.text_html,
-                    link=f"{url}#answers",
+                    link=f"{url}#answer",
                     published=answer.created,
                     author=str(obj.municipality.name),
                 )

@@ -182,7 +182,7 @@ class MailSender:
             except (OSError, smtplib.SMTPException) as error:
                 raise TemporaryFailure(f"cannot connect to the mail server: {error}") from error
             self._open = True
-        return self.backend.connection  # type: ignore[attr-defined,no-any-return]
+        return self.backend.connection  # type: ignore[attr-defined]
 
     def send(self, message: EmailMessage, before_last_byte: Callable[[], None]) -> None:
         if not self.is_smtp:
@@ -209,7 +209,7 @@ class MailSender:
         recipients = [sanitize_address(a, encoding) for a in message.recipients()]
         data = message.message().as_bytes(linesep="\r\n")  # type: ignore[call-arg]
         conn.ehlo_or_helo_if_needed()
-        options = ["SMTPUTF8"] if conn.has_extn("smtputf8") and not data.isascii() else []
+        options = ["BODY=8BITMIME"] if conn.has_extn("8bitmime") and not data.isascii() else []
         try:
             code, reply = conn.mail(sender, options)
             _check(code, reply, {250})

@@ -85,7 +85,7 @@ def describe(activity: Activity, kind: str | None = None) -> Rendered:
     if kind == Kind.ANSWER:
         return Rendered(
             _("Official answer to “%(title)s”") % {"title": title},
-            f"{idea_path}#answers",
+            f"{idea_path}#answer",
             [excerpt(str(data.get("excerpt", "")), 600)],
         )
     if kind in {Kind.COMMENT, Kind.REPLY}:

@@ -63,9 +63,7 @@ def reviewer(municipality: Any) -> Any:
 
 
 @pytest.fixture
-def make_idea(
-    municipality: Any, field: Any, run_commits: Callable[..., Any]
-) -> Callable[..., Any]:
+def make_idea(municipality: Any, field: Any, run_commits: Callable[..., Any]) -> Callable[..., Any]:
     """Create (and by default submit) an idea through the services, running the bus."""
 
     def make(author: Any, *, title: str = "Bike lanes on the ring road", **kwargs: Any) -> Any:
