@@ -11,12 +11,13 @@ import hashlib
 import re
 import secrets
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -30,7 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from mitmachstadt.accounts.models import Role
+from mitmachstadt.accounts.models import Role, User
 from mitmachstadt.accounts.permissions import role_required
 from mitmachstadt.accounts.selectors import has_role, has_second_factor
 from mitmachstadt.core import ratelimit
@@ -91,7 +92,8 @@ def _apply_errors(
     """Put a service's ValidationError on the form: on its field where one fits, else on top."""
     aliases = {"location": "lat", "fields": "fields_of_action", **(aliases or {})}
     if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
+        name = aliases.get("__all__")
+        form.add_error(name if name in form.fields else None, error)
         return
     for key, errors in error.error_dict.items():
         name = aliases.get(key, key)
@@ -797,11 +799,20 @@ def link_delete(request: HttpRequest, pk: int, link_pk: int) -> HttpResponse:
 # --- Authors: revise, files, people, submit, withdraw -------------------------------------
 
 
-def _author_idea(request: HttpRequest, pk: int) -> Idea:
-    idea = _idea_or_404(request, pk)
-    if not _is_author(idea, request.user):
-        raise PermissionDenied(_("Only the authors may change this idea."))
-    return idea
+def author_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The idea first (404 for other municipalities and others' drafts), then sign-in, then
+    authorship; the view gets the idea instead of its number."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, pk: int, *args: Any, **kwargs: Any) -> HttpResponse:
+        idea = _idea_or_404(request, pk)
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not _is_author(idea, request.user):
+            raise PermissionDenied(_("Only the authors may change this idea."))
+        return view(request, idea, *args, **kwargs)
+
+    return wrapped
 
 
 def _edit_page(request: HttpRequest, idea: Idea, status: int = 200, **forms: Any) -> HttpResponse:
@@ -834,11 +845,9 @@ def _edit_page(request: HttpRequest, idea: Idea, status: int = 200, **forms: Any
 
 
 @require_http_methods(["GET", "POST"])
-def idea_edit(request: HttpRequest, pk: int) -> HttpResponse:
+@author_view
+def idea_edit(request: HttpRequest, idea: Idea) -> HttpResponse:
     """Authors revise their idea; every version is kept."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    idea = _author_idea(request, pk)
     if idea.state in {State.MERGED, State.WITHDRAWN}:
         messages.error(request, _("A merged or withdrawn idea cannot be changed."))
         return redirect(idea.get_absolute_url())
@@ -883,11 +892,9 @@ def idea_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def idea_files(request: HttpRequest, pk: int) -> HttpResponse:
+@author_view
+def idea_files(request: HttpRequest, idea: Idea) -> HttpResponse:
     """Authors add images (with descriptions) and attachments."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    idea = _author_idea(request, pk)
     form = FilesForm(request.POST, request.FILES)
     if not ratelimit.hit(request, "api_write"):
         _too_many(form, _("Too many requests. Please wait a moment and try again."))
@@ -913,11 +920,9 @@ def idea_files(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def idea_people(request: HttpRequest, pk: int) -> HttpResponse:
+@author_view
+def idea_people(request: HttpRequest, idea: Idea) -> HttpResponse:
     """Authors invite co-authors and name partner organisations."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    idea = _author_idea(request, pk)
     municipality = request.municipality  # type: ignore[attr-defined]
     if request.POST.get("which") == "partner":
         partner_form = PartnerForm(request.POST, municipality=municipality)
@@ -937,7 +942,7 @@ def idea_people(request: HttpRequest, pk: int) -> HttpResponse:
     coauthor_form = CoauthorForm(request.POST)
     if coauthor_form.is_valid():
         name = coauthor_form.cleaned_data["display_name"].strip()
-        person = get_user_model().objects.filter(display_name__iexact=name, is_active=True).first()
+        person = User.objects.filter(display_name__iexact=name, is_active=True).first()
         if person is None:
             coauthor_form.add_error(
                 "display_name", _("There is no participant with this display name here.")
@@ -954,11 +959,9 @@ def idea_people(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def idea_submit(request: HttpRequest, pk: int) -> HttpResponse:
+@author_view
+def idea_submit(request: HttpRequest, idea: Idea) -> HttpResponse:
     """Authors make a draft public, or resubmit a returned idea."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    idea = _author_idea(request, pk)
     name = AUTHOR_SUBMIT.get(idea.state)
     if name is None:
         messages.error(request, _("This idea cannot be submitted in its current state."))
@@ -981,11 +984,9 @@ def idea_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def idea_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+@author_view
+def idea_withdraw(request: HttpRequest, idea: Idea) -> HttpResponse:
     """Authors take their idea back (with a confirmation page)."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    idea = _author_idea(request, pk)
     if idea.state not in workflow.TRANSITIONS["withdraw"].sources:
         messages.error(request, _("This idea cannot be withdrawn in its current state."))
         return redirect(idea.get_absolute_url())

@@ -17,6 +17,9 @@ register = template.Library()
 
 # Unchanged runs longer than this are folded into one "n unchanged lines" row.
 CONTEXT_LINES = 3
+# Removed and added lines this similar count as one edited line; larger blocks are not paired.
+PAIRING_RATIO = 0.6
+PAIRING_LIMIT = 2500
 _TOKENS = re.compile(r"\s+|[^\s]+")
 
 
@@ -100,21 +103,45 @@ def _fold(lines: list[DiffLine]) -> list[DiffLine]:
     return out
 
 
+def _whole(op: str, text: str) -> DiffLine:
+    return DiffLine(op, [Piece(op, text)] if text else [])
+
+
+def _replace_block(old_lines: list[str], new_lines: list[str]) -> list[DiffLine]:
+    """Pair each removed line with the most similar added line after the last pair (in order),
+    so that an edited line shows its word changes instead of a whole removed and added line."""
+    if len(old_lines) * len(new_lines) > PAIRING_LIMIT:
+        return [_whole("delete", t) for t in old_lines] + [_whole("insert", t) for t in new_lines]
+    out: list[DiffLine] = []
+    start = 0
+    for old_line in old_lines:
+        best, best_at = 0.0, -1
+        for at in range(start, len(new_lines)):
+            ratio = SequenceMatcher(None, old_line, new_lines[at], autojunk=False).ratio()
+            if ratio > best:
+                best, best_at = ratio, at
+        if best >= PAIRING_RATIO and old_line.strip():
+            out += [_whole("insert", t) for t in new_lines[start:best_at]]
+            out.append(DiffLine("change", inline_diff(old_line, new_lines[best_at])))
+            start = best_at + 1
+        else:
+            out.append(_whole("delete", old_line))
+    out += [_whole("insert", t) for t in new_lines[start:]]
+    return out
+
+
 def text_diff(old: str, new: str) -> list[DiffLine]:
-    """Line-level difference; lines changed one-for-one show their word-level changes."""
+    """Line-level difference; edited lines show their word-level changes."""
     a, b = old.splitlines(), new.splitlines()
     lines: list[DiffLine] = []
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag == "equal":
-            lines += [DiffLine("equal", [Piece("equal", text)]) for text in a[i1:i2]]
-        elif tag == "replace" and i2 - i1 == j2 - j1:
-            lines += [
-                DiffLine("change", inline_diff(old_line, new_line))
-                for old_line, new_line in zip(a[i1:i2], b[j1:j2], strict=True)
-            ]
+            lines += [_whole("equal", text) for text in a[i1:i2]]
+        elif tag == "replace":
+            lines += _replace_block(a[i1:i2], b[j1:j2])
         else:
-            lines += [DiffLine("delete", [Piece("delete", text)]) for text in a[i1:i2]]
-            lines += [DiffLine("insert", [Piece("insert", text)]) for text in b[j1:j2]]
+            lines += [_whole("delete", text) for text in a[i1:i2]]
+            lines += [_whole("insert", text) for text in b[j1:j2]]
     return _fold(lines)
 
 
