@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 
 from django.conf import settings
@@ -10,9 +11,21 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class PrivateStorage(FileSystemStorage):
+    """Files under settings.PRIVATE_ROOT (read each time, so that tests can move it)."""
+
+    @property
+    def base_location(self) -> str:
+        return str(settings.PRIVATE_ROOT)
+
+    @property
+    def location(self) -> str:
+        return os.path.abspath(self.base_location)
+
+
 def private_storage() -> Storage:
     """Files only their owner may download, served by a view that checks it; never MEDIA_ROOT."""
-    return FileSystemStorage(location=settings.PRIVATE_ROOT, base_url=None)
+    return PrivateStorage(base_url=None)
 
 
 class ConsentRecord(models.Model):

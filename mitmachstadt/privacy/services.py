@@ -165,7 +165,7 @@ def export_build(*, export_id: str) -> DataExport:
             status=DataExport.Status.FAILED, finished=timezone.now()
         )
         raise
-    export.file.save(f"exports/{export.pk}.zip", ContentFile(content), save=False)
+    export.file.save(f"{export.pk}.zip", ContentFile(content), save=False)
     export.size = len(content)
     export.status = DataExport.Status.READY
     export.finished = timezone.now()
@@ -174,8 +174,9 @@ def export_build(*, export_id: str) -> DataExport:
 
     link = _absolute(export.municipality, reverse("privacy:export"))
     with translation.override(user.language or settings.LANGUAGE_CODE):
+        subject = _("Your data export is ready")
         send_mail(
-            f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{_('Your data export is ready')}",
+            f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
             _(
                 "Hello,\n\nthe export of your data is ready. Sign in and download it here "
                 "within %(days)d days:\n\n%(link)s\n\nIf you did not ask for it, please change "
