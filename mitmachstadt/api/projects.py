@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from mitmachstadt.accounts.models import Role
 from mitmachstadt.accounts.selectors import has_role
@@ -539,7 +539,7 @@ def patch_project(request: HttpRequest, idea_id: int, payload: ProjectPatchIn) -
 )
 def create_milestone(
     request: HttpRequest, idea_id: int, payload: MilestoneIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     _limit(request)
     project = _project_for_write(request, idea_id)
     milestone = project_services.milestone_create(
@@ -549,7 +549,7 @@ def create_milestone(
         due=payload.due,
         description=payload.description,
     )
-    return 201, _milestone_out(milestone)
+    return Status(201, _milestone_out(milestone))
 
 
 @projects_router.patch(
@@ -592,12 +592,12 @@ def patch_milestone(
     auth=write_auth,
     summary="Remove a milestone",
 )
-def delete_milestone(request: HttpRequest, idea_id: int, milestone_id: int) -> tuple[int, None]:
+def delete_milestone(request: HttpRequest, idea_id: int, milestone_id: int) -> Status[None]:
     _limit(request)
     project = _project_for_write(request, idea_id)
     milestone = get_object_or_404(Milestone, pk=milestone_id, project=project)
     project_services.milestone_delete(milestone=milestone, actor=request.user)
-    return 204, None
+    return Status(204, None)
 
 
 @projects_router.post(
@@ -608,7 +608,7 @@ def delete_milestone(request: HttpRequest, idea_id: int, milestone_id: int) -> t
 )
 def create_indicator(
     request: HttpRequest, idea_id: int, payload: IndicatorIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     _limit(request)
     project = _project_for_write(request, idea_id)
     indicator = project_services.indicator_create(
@@ -619,14 +619,17 @@ def create_indicator(
         baseline=payload.baseline,
         target=payload.target,
     )
-    return 201, {
-        "id": indicator.pk,
-        "indicator": indicator.name,
-        "unit": indicator.unit,
-        "baseline": float(indicator.baseline),
-        "target": float(indicator.target),
-        "measurements": [],
-    }
+    return Status(
+        201,
+        {
+            "id": indicator.pk,
+            "indicator": indicator.name,
+            "unit": indicator.unit,
+            "baseline": float(indicator.baseline),
+            "target": float(indicator.target),
+            "measurements": [],
+        },
+    )
 
 
 @projects_router.post(
@@ -637,7 +640,7 @@ def create_indicator(
 )
 def create_measurement(
     request: HttpRequest, idea_id: int, indicator_id: int, payload: MeasurementIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     _limit(request)
     project = _project_for_write(request, idea_id)
     indicator = get_object_or_404(Indicator, pk=indicator_id, project=project)
@@ -648,11 +651,14 @@ def create_measurement(
         value=payload.value,
         note=payload.note,
     )
-    return 201, {
-        "date": measurement.measured_on,
-        "value": float(measurement.value),
-        "note": measurement.note,
-    }
+    return Status(
+        201,
+        {
+            "date": measurement.measured_on,
+            "value": float(measurement.value),
+            "note": measurement.note,
+        },
+    )
 
 
 @projects_router.post(
@@ -663,7 +669,7 @@ def create_measurement(
 )
 def create_expenditure(
     request: HttpRequest, idea_id: int, payload: ExpenditureIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     _limit(request)
     project = _project_for_write(request, idea_id)
     expenditure = project_services.expenditure_record(
@@ -674,13 +680,16 @@ def create_expenditure(
         category=payload.category,
         note=payload.note,
     )
-    return 201, {
-        "id": expenditure.pk,
-        "date": expenditure.spent_on,
-        "amount": float(expenditure.amount),
-        "category": expenditure.category,
-        "note": expenditure.note,
-    }
+    return Status(
+        201,
+        {
+            "id": expenditure.pk,
+            "date": expenditure.spent_on,
+            "amount": float(expenditure.amount),
+            "category": expenditure.category,
+            "note": expenditure.note,
+        },
+    )
 
 
 # --- Reviews ------------------------------------------------------------------------------
@@ -814,7 +823,7 @@ def list_decisions(
 @decisions_router.post(
     "", response={201: DecisionOut}, auth=write_auth, summary="Record a committee decision"
 )
-def create_decision(request: HttpRequest, payload: DecisionIn) -> tuple[int, dict[str, Any]]:
+def create_decision(request: HttpRequest, payload: DecisionIn) -> Status[dict[str, Any]]:
     """The committee clerk records a decision with its meeting date and committee document."""
     _limit(request)
     idea = _staff_idea(request, payload.idea)
@@ -827,7 +836,7 @@ def create_decision(request: HttpRequest, payload: DecisionIn) -> tuple[int, dic
         document_reference=payload.document_reference,
     )
     record.idea = idea
-    return 201, _decision_out(request, record)
+    return Status(201, _decision_out(request, record))
 
 
 router.add_router("/projects", projects_router)

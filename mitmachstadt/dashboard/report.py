@@ -60,7 +60,7 @@ class Period:
         )
 
     def previous(self) -> Period:
-        return Period(self.year, 2) if self.half == 1 else Period(self.year - 1, 1)
+        return Period(self.year - 1, 2) if self.half == 1 else Period(self.year, 1)
 
     @classmethod
     def containing(cls, day: dt.date) -> Period:

@@ -71,7 +71,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "query": query,
         "charts": {
             "stage": _count_chart("chart-stage", _("Ideas by stage"), fig.by_stage),
-            "state": _count_chart("chart-state", _("Ideas by state"), fig.by_state),
             "funnel": _count_chart("chart-funnel", _("From idea to project"), fig.funnel),
             "cluster": _count_chart("chart-cluster", _("Ideas by cluster"), fig.by_cluster),
             "field": _count_chart("chart-field", _("Ideas by field of action"), fig.by_field),

@@ -32,12 +32,15 @@ class AccessibleForm(forms.Form):
         self.describe_fields()
 
     def describe_fields(self) -> None:
+        # Only errors already found: asking for self.errors here would validate the form
+        # before subclasses have added their fields and choices.
+        errors = getattr(self, "_errors", None) or {}
         for name, field in self.fields.items():
             bound = self[name]
             ids = []
             if field.help_text:
                 ids.append(f"{bound.auto_id}_help")
-            if self.is_bound and name in self.errors:
+            if name in errors:
                 ids.append(f"{bound.auto_id}_errors")
             if ids:
                 field.widget.attrs["aria-describedby"] = " ".join(ids)
