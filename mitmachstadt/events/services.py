@@ -434,6 +434,7 @@ def event_cancel(*, event: Event, actor: Any, reason: str) -> Event:
 def event_record_outcome(*, event: Event, actor: Any, outcome: str, ideas: Iterable[Idea]) -> Event:
     """Publish what came out of an event and link the ideas and projects it worked on."""
     _require_organiser(event.municipality, actor)
+    event = Event.objects.select_for_update().get(pk=event.pk)
     if event.status == Event.Status.DRAFT:
         raise ValidationError(_("Publish the event first."))
     chosen = _public_ideas(event.municipality, ideas)
@@ -493,7 +494,8 @@ def event_document_add(
             )
         if (file.size or 0) > MAX_DOCUMENT_BYTES:
             raise ValidationError({"file": _("A document may have at most 20 MB.")})
-        size, content_type = file.size or 0, (file.content_type or "")[:100]
+        size = file.size or 0
+        content_type = (getattr(file, "content_type", "") or "")[:100]
     document = EventDocument.objects.create(
         municipality=event.municipality,
         event=event,

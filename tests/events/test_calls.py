@@ -100,7 +100,7 @@ def test_apply_through_the_page(municipality: Any, client_a: Client, participant
     assert "Was möchten Sie im Denklabor bewegen?" in page
     response = client_a.post(call.get_absolute_url(), {"motivation": "zu kurz"})
     assert response.status_code == 200
-    assert 'id="id_motivation_errors"' in response.content.decode()
+    assert 'id="id_motivation_error"' in response.content.decode()
     response = client_a.post(
         call.get_absolute_url(), {"motivation": MOTIVATION, "availability": "abends"}
     )

@@ -190,8 +190,8 @@ def test_form_errors_are_shown_at_the_fields(municipality: Any, organiser_client
     )
     assert response.status_code == 200
     page = response.content.decode()
-    assert 'id="id_place_errors"' in page
-    assert 'id="id_end_errors"' in page
+    assert 'id="id_place_error"' in page
+    assert 'id="id_end_error"' in page
     assert not Event.objects.exists()
 
 
