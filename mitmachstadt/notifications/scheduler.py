@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 INTERVAL = float(os.environ.get("NOTIFICATIONS_SCHEDULER_INTERVAL", "30"))
 DIGEST_HOUR = int(os.environ.get("NOTIFICATIONS_DIGEST_HOUR", "7"))
 DIGEST_WEEKDAY = int(os.environ.get("NOTIFICATIONS_DIGEST_WEEKDAY", "0"))  # Monday
+RETENTION_DAYS = int(os.environ.get("NOTIFICATIONS_RETENTION_DAYS", "365"))
 STALE_RUN = dt.timedelta(minutes=30)
 
 _started = threading.Event()
@@ -72,6 +73,9 @@ def tick(now: dt.datetime | None = None) -> dict[str, int]:
                 DigestRun.objects.filter(pk=run.pk).update(started=now)
             tasks.build_digests.enqueue(period, key)
             done["digest_runs"] += 1
+            if created and period == Frequency.DAILY:
+                # Once a day is often enough to forget what is old.
+                tasks.prune.enqueue(RETENTION_DAYS)
     if outbox.has_due() and not _delivery_task_waiting():
         tasks.deliver.enqueue()
         done["woken"] = 1

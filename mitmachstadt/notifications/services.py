@@ -715,6 +715,15 @@ def digests_build(*, period: str, key: str | None = None) -> int:
     return made
 
 
+def prune(*, days: int) -> int:
+    """Forget notifications (and their deliveries) older than `days`; returns how many."""
+    cutoff = timezone.now() - dt.timedelta(days=days)
+    deleted, _details = Notification.objects.filter(created__lt=cutoff).delete()
+    Digest.objects.filter(created__lt=cutoff, notifications__isnull=True).delete()
+    Activity.objects.filter(created__lt=cutoff, notifications__isnull=True).delete()
+    return deleted
+
+
 def pending_fan_outs() -> list[Activity]:
     """Activities whose fan-out was interrupted (lease over, or its process gone)."""
     now = timezone.now()

@@ -49,6 +49,14 @@ def build_digests(period: str, key: str) -> int:
     return made
 
 
+@task(queue_name="default")
+def prune(days: int) -> int:
+    """Forget old notifications (data minimisation)."""
+    from . import services
+
+    return services.prune(days=days)
+
+
 def enqueue_delivery(ids: list[int] | None = None) -> None:
     """Queue sending once the current transaction has committed."""
 

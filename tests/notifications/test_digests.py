@@ -194,3 +194,38 @@ def test_personal_data_export_and_erase(
     assert personal_data.export(subscriber) == {key: [] for key in data}
     assert not Subscription.objects.filter(user=subscriber).exists()
     assert Delivery.objects.filter(user=participant).exists()  # others keep theirs
+
+
+def test_scheduler_command_runs_one_round(
+    participant: Any,
+    make_idea: Callable[..., Any],
+    start_review: Callable[..., Any],
+    mailbox: list[Any],
+    settings: Any,
+) -> None:
+    # Deliveries queued while nothing ran them (a backend that drops tasks) ...
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    start_review(make_idea(participant))
+    assert Delivery.objects.get().status == Delivery.Status.PENDING
+    # ... are found and sent by one round of the clock.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    out = StringIO()
+    call_command("notifications-scheduler", "--once", stdout=out)
+    assert "'woken': 1" in out.getvalue()
+    assert Delivery.objects.get().status == Delivery.Status.SENT
+    assert [m.to[0] for m in mailbox] == [participant.email]
+
+
+def test_old_notifications_are_forgotten(
+    participant: Any,
+    make_idea: Callable[..., Any],
+    start_review: Callable[..., Any],
+    mailbox: list[Any],
+) -> None:
+    start_review(make_idea(participant))
+    old = Notification.objects.get()
+    Notification.objects.filter(pk=old.pk).update(created=timezone.now() - dt.timedelta(days=400))
+    start_review(make_idea(participant, title="A second idea for the town"))
+    assert services.prune(days=365) == 2  # the notification and its delivery
+    assert list(Notification.objects.all()) != [old]
+    assert Notification.objects.count() == 1 and Delivery.objects.count() == 1

@@ -46,9 +46,7 @@ def test_channels_are_saved(client_a: Any, participant: Any, municipality: Any) 
     client_a.force_login(participant)
     response = client_a.post(
         "/accounts/notifications/",
-        channels_post(
-            reply__email=Frequency.NEVER, reply__push="on", email_paused="on"
-        ),
+        channels_post(reply__email=Frequency.NEVER, reply__push="on", email_paused="on"),
     )
     assert response.status_code == 302
     row = NotificationSettings.objects.get(user=participant, municipality=municipality)

@@ -24,8 +24,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, once: bool, interval: float, **options: Any) -> None:
         while True:
-            close_old_connections()
             self.stdout.write(f"{scheduler.tick()}")
             if once:
                 return
             time.sleep(interval)
+            close_old_connections()
