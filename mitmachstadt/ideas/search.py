@@ -13,7 +13,7 @@ import threading
 import time
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 from mitmachstadt.core import textsim
 
@@ -80,18 +80,22 @@ def reindex(municipality_id: int) -> int:
     """Rebuild vocabulary and index of one municipality; returns the number of ideas."""
     vocab = rebuild_vocabulary(municipality_id)
     count = 0
-    rows = Idea.objects.filter(municipality_id=municipality_id).values_list("pk", "title", "text")
-    batch: list[tuple[int, str]] = []
-    for pk, title, text in rows.iterator(chunk_size=2000):
-        batch.append((pk, textsim.index_document(title, text, vocab)))
-        if len(batch) >= 1000:
-            count += _write_documents(municipality_id, batch)
-            batch = []
-    count += _write_documents(municipality_id, batch)
-    return count
+    last = 0
+    ideas = Idea.objects.filter(municipality_id=municipality_id).order_by("pk")
+    while True:
+        # Batches by id, each read completely before it is written: on SQLite, writing while a
+        # read is still open fails as soon as another process has written in between.
+        rows = list(ideas.filter(pk__gt=last).values_list("pk", "title", "text")[:1000])
+        if not rows:
+            return count
+        batch = [(pk, textsim.index_document(title, text, vocab)) for pk, title, text in rows]
+        count += _write_documents(municipality_id, batch)
+        last = rows[-1][0]
 
 
+@transaction.atomic
 def _write_documents(municipality_id: int, batch: list[tuple[int, str]]) -> int:
+    # One transaction: the stored documents and the FTS5 rows never disagree.
     if not batch:
         return 0
     ideas = [Idea(pk=pk, search_document=doc) for pk, doc in batch]

@@ -9,10 +9,29 @@ from dataclasses import field as dc_field
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import (
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.utils.translation import gettext as _
 
-from .models import Comment, Follow, Idea, IdeaLink, Reaction
+from mitmachstadt.accounts.models import Organisation
+
+from .models import (
+    Comment,
+    Follow,
+    Idea,
+    IdeaAttachment,
+    IdeaAuthor,
+    IdeaImage,
+    IdeaLink,
+    Reaction,
+)
 from .states import PUBLIC_STATES, State
 
 ORDERINGS = ("newest", "supported", "rated", "discussed", "controversial", "trending", "random")
@@ -212,22 +231,59 @@ class IdeaDetail:
 
 def idea_detail(municipality: Any, idea: Idea, user: Any) -> IdeaDetail:
     """Everything the idea page shows, in a fixed number of queries."""
-    idea = (
+    # One query tells which of the rarely used relations exist; the empty ones are "prefetched"
+    # with .none(), which Django answers without a query (a typical idea page: 9 queries).
+    signed_in = getattr(user, "is_authenticated", False)
+    viewer: dict[str, Any] = {}
+    if signed_in:
+        # The visitor's own reaction and follow ride along in the same query.
+        viewer = {
+            "_my_reaction": Subquery(
+                Reaction.objects.filter(idea=OuterRef("pk"), user=user).values("value")[:1]
+            ),
+            "_following": Exists(Follow.objects.filter(idea=OuterRef("pk"), user=user)),
+        }
+    row = (
         Idea.objects.filter(pk=idea.pk, municipality=municipality)
         .select_related("district", "created_by", "cluster", "merged_into", "municipality")
-        .prefetch_related(
-            "fields",
-            "images",
-            "attachments",
-            "partners",
-            Prefetch("author_links__user"),
-            Prefetch("answers", queryset=idea.answers.select_related("author")),
-            Prefetch("transitions", queryset=idea.transitions.select_related("actor")),
-            Prefetch("links_out", queryset=IdeaLink.objects.select_related("target")),
-            Prefetch("links_in", queryset=IdeaLink.objects.select_related("source")),
+        .annotate(
+            **viewer,
+            _has_images=Exists(IdeaImage.objects.filter(idea=OuterRef("pk"))),
+            _has_attachments=Exists(IdeaAttachment.objects.filter(idea=OuterRef("pk"))),
+            _has_partners=Exists(Idea.partners.through.objects.filter(idea=OuterRef("pk"))),
+            _has_links=Exists(
+                IdeaLink.objects.filter(Q(source=OuterRef("pk")) | Q(target=OuterRef("pk")))
+            ),
         )
         .get()
     )
+
+    def only_if(present: bool, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset if present else queryset.none()
+
+    prefetch_related_objects(
+        [row],
+        "fields",
+        Prefetch("images", queryset=only_if(row._has_images, IdeaImage.objects.all())),
+        Prefetch(
+            "attachments", queryset=only_if(row._has_attachments, IdeaAttachment.objects.all())
+        ),
+        Prefetch("partners", queryset=only_if(row._has_partners, Organisation.objects.all())),
+        Prefetch("author_links", queryset=IdeaAuthor.objects.select_related("user")),
+        Prefetch("answers", queryset=idea.answers.select_related("author")),
+        Prefetch("transitions", queryset=idea.transitions.select_related("actor")),
+    )
+    idea = row
+    # Both directions of links in one query (ordered by id, as the two prefetches were).
+    links_out: list[IdeaLink] = []
+    links_in: list[IdeaLink] = []
+    if row._has_links:
+        for link in (
+            IdeaLink.objects.filter(Q(source=idea) | Q(target=idea))
+            .select_related("source", "target")
+            .order_by("pk")
+        ):
+            (links_out if link.source_id == idea.pk else links_in).append(link)
     comments = list(
         Comment.objects.filter(idea=idea).select_related("author").order_by("created", "id")
     )
@@ -248,7 +304,7 @@ def idea_detail(municipality: Any, idea: Idea, user: Any) -> IdeaDetail:
 
     thread = [(root, flatten(root)) for root in roots]
     links: list[tuple[str, Idea, IdeaLink]] = []
-    for link in idea.links_out.all():
+    for link in links_out:
         if link.target.is_public:
             links.append((link.get_kind_display(), link.target, link))
     inverse: dict[str, str] = {
@@ -257,16 +313,11 @@ def idea_detail(municipality: Any, idea: Idea, user: Any) -> IdeaDetail:
         IdeaLink.Kind.DUPLICATE_OF: str(_("has as duplicate")),
         IdeaLink.Kind.PART_OF: str(_("has as part")),
     }
-    for link in idea.links_in.all():
+    for link in links_in:
         if link.source.is_public:
             links.append((str(inverse.get(link.kind, link.kind)), link.source, link))
-    my_reaction = None
-    following = False
-    if getattr(user, "is_authenticated", False):
-        my_reaction = (
-            Reaction.objects.filter(idea=idea, user=user).values_list("value", flat=True).first()
-        )
-        following = Follow.objects.filter(idea=idea, user=user).exists()
+    my_reaction = getattr(row, "_my_reaction", None)
+    following = bool(getattr(row, "_following", False))
     return IdeaDetail(
         idea=idea,
         authors=[link.user for link in idea.author_links.all()],

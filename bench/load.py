@@ -1,0 +1,157 @@
+"""Bounded load on loopback with wrk (a second process), and single-request probes."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import random
+import shutil
+import statistics
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+LUA = Path(__file__).resolve().parent / "requests.lua"
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    headers: dict[str, str] = field(default_factory=dict)
+    body: str = ""
+
+    def line(self) -> str:
+        headers = " ;; ".join(f"{k}: {v}" for k, v in self.headers.items())
+        for part in (self.path, headers, self.body):
+            if "\t" in part or "\n" in part:
+                raise ValueError("requests must not contain tabs or newlines")
+        return f"{self.method}\t{self.path}\t{headers}\t{self.body}"
+
+
+@dataclass
+class Endpoint:
+    """A named set of requests that is loaded as one benchmark row."""
+
+    name: str
+    label: str
+    requests: list[Request]
+    budget: int = 0  # 0: the run's default request budget
+    probe: bool = True  # also read the query count and app CPU from the bench headers
+    kind: str = "read"
+
+
+def write_requests(path: Path, requests: Sequence[Request]) -> Path:
+    path.write_text("\n".join(r.line() for r in requests) + "\n", "utf-8")
+    return path
+
+
+def wrk_binary() -> str:
+    binary = shutil.which("wrk")
+    if binary is None:
+        raise RuntimeError("wrk not found (apt-get install wrk)")
+    return binary
+
+
+def run_wrk(
+    *,
+    port: int,
+    request_file: Path,
+    duration_s: float,
+    connections: int,
+    threads: int,
+    budget: int,
+    seed: int = 1,
+    timeout_s: int = 10,
+) -> dict[str, Any]:
+    """Run wrk bounded in time (`duration_s`) and count (`budget` requests); parse its summary."""
+    per_thread = max(1, budget // threads) if budget else 0
+    command = [
+        wrk_binary(),
+        "-t",
+        str(threads),
+        "-c",
+        str(connections),
+        "-d",
+        f"{max(1, round(duration_s))}s",
+        "--timeout",
+        f"{timeout_s}s",
+        "-s",
+        str(LUA),
+        f"http://127.0.0.1:{port}",
+        "--",
+        str(request_file),
+        str(per_thread),
+        str(seed),
+    ]
+    result = subprocess.run(
+        command, text=True, capture_output=True, timeout=duration_s + 120, check=False
+    )
+    for line in result.stdout.splitlines():
+        if line.startswith("BENCH-JSON "):
+            data: dict[str, Any] = json.loads(line.removeprefix("BENCH-JSON "))
+            data["rps"] = data["requests"] / data["duration_s"] if data["duration_s"] else 0.0
+            return data
+    raise RuntimeError(f"wrk gave no summary:\n{result.stdout}\n{result.stderr}")
+
+
+def probe(
+    port: int, requests: Sequence[Request], *, samples: int = 15, seed: int = 7
+) -> dict[str, Any]:
+    """Send a few requests one by one; read status, size and the bench diagnostics headers."""
+    rng = random.Random(seed)
+    statuses: dict[int, int] = {}
+    queries: list[int] = []
+    cpu: list[float] = []
+    sizes: list[int] = []
+    by_db: dict[str, list[int]] = {}
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        for _ in range(samples):
+            request = rng.choice(list(requests))
+            connection.request(
+                request.method,
+                request.path,
+                body=request.body.encode() if request.body else None,
+                headers=request.headers,
+            )
+            response = connection.getresponse()
+            body = response.read()
+            statuses[response.status] = statuses.get(response.status, 0) + 1
+            sizes.append(len(body))
+            if response.getheader("X-Queries") is not None:
+                queries.append(int(response.getheader("X-Queries", "0")))
+                cpu.append(float(response.getheader("X-App-CPU-Ms", "0")))
+                for part in (response.getheader("X-Queries-By-Db") or "").split(";"):
+                    if "=" in part:
+                        alias, n = part.split("=", 1)
+                        by_db.setdefault(alias, []).append(int(n))
+    finally:
+        connection.close()
+    return {
+        "statuses": statuses,
+        "queries_max": max(queries) if queries else None,
+        "queries_median": statistics.median(queries) if queries else None,
+        "queries_by_db": {alias: max(values) for alias, values in by_db.items()},
+        "view_cpu_ms_median": round(statistics.median(cpu), 2) if cpu else None,
+        "bytes_median": int(statistics.median(sizes)) if sizes else 0,
+    }
+
+
+def fetch(
+    port: int,
+    method: str,
+    path: str,
+    *,
+    headers: dict[str, str] | None = None,
+    body: str = "",
+) -> tuple[int, dict[str, str], bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request(method, path, body=body.encode() or None, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()

@@ -1,0 +1,80 @@
+-- wrk script for the Mitmachstadt benchmark.
+--
+-- Reads a request list (one request per line: METHOD \t PATH \t HEADERS \t BODY, headers as
+-- "Name: value" joined by " ;; "), picks requests at random per thread, stops a thread after
+-- its share of the request budget, and prints a JSON summary with latency percentiles.
+
+local requests = {}
+local budget = 0
+local count = 0
+local seed = 1
+
+local function split(text, sep)
+  local out = {}
+  local start = 1
+  while true do
+    local i, j = string.find(text, sep, start, true)
+    if not i then
+      table.insert(out, string.sub(text, start))
+      return out
+    end
+    table.insert(out, string.sub(text, start, i - 1))
+    start = j + 1
+  end
+end
+
+local threads = {}
+
+function setup(thread)
+  thread:set("id", #threads + 1)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  local file = args[1]
+  budget = tonumber(args[2] or "0")
+  seed = (tonumber(args[3] or "1") or 1) * 7919 + (id or 1)
+  math.randomseed(seed)
+  for line in io.lines(file) do
+    if #line > 0 then
+      local parts = split(line, "\t")
+      local headers = {}
+      if parts[3] and #parts[3] > 0 then
+        for _, header in ipairs(split(parts[3], " ;; ")) do
+          local name, value = string.match(header, "^([^:]+):%s*(.*)$")
+          if name then headers[name] = value end
+        end
+      end
+      local body = parts[4]
+      if body == "" then body = nil end
+      table.insert(requests, wrk.format(parts[1], parts[2], headers, body))
+    end
+  end
+end
+
+function request()
+  return requests[math.random(#requests)]
+end
+
+function response(status, headers, body)
+  count = count + 1
+  if budget > 0 and count >= budget then
+    wrk.thread:stop()
+  end
+end
+
+function done(summary, latency, requests_)
+  local p = {}
+  for _, q in ipairs({50, 90, 95, 99}) do
+    p[#p + 1] = string.format('"p%d": %.3f', q, latency:percentile(q) / 1000)
+  end
+  io.write("BENCH-JSON ")
+  io.write(string.format(
+    '{"requests": %d, "duration_s": %.4f, "bytes": %d, '
+      .. '"errors": {"connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d}, '
+      .. '"latency_ms": {"mean": %.3f, "max": %.3f, %s}}\n',
+    summary.requests, summary.duration / 1e6, summary.bytes,
+    summary.errors.connect, summary.errors.read, summary.errors.write,
+    summary.errors.status, summary.errors.timeout,
+    latency.mean / 1000, latency.max / 1000, table.concat(p, ", ")))
+end
