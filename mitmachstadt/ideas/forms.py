@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from mitmachstadt.accounts.models import Organisation
+from mitmachstadt.core.antispam import AntiSpamMixin
 from mitmachstadt.geo.models import District
 from mitmachstadt.tenants.models import Cluster, FieldOfAction, Municipality
 
@@ -301,7 +302,7 @@ class UploadsMixin(forms.Form):
         return [self[name] for name in self.fields if name.startswith("attachment_")]
 
 
-class IdeaCreateForm(UploadsMixin, IdeaForm):
+class IdeaCreateForm(AntiSpamMixin, UploadsMixin, IdeaForm):
     anonymous = forms.BooleanField(
         label=_("Publish anonymously"),
         required=False,
@@ -322,7 +323,7 @@ class FilesForm(UploadsMixin):
     """Add images and attachments to an existing idea."""
 
 
-class CommentForm(forms.Form):
+class CommentForm(AntiSpamMixin, forms.Form):
     text = forms.CharField(
         label=_("Your comment"),
         max_length=MAX_COMMENT,

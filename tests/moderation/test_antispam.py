@@ -70,3 +70,41 @@ def test_signup_form_has_the_checks(settings: Any, municipality: Any, client_a: 
     data["form_started"] = antispam.form_start_token(now=time.time() - 20)
     assert client_a.post("/accounts/signup/", data).status_code == 302
     assert User.objects.filter(email="schnell@example.org").exists()
+
+
+@pytest.mark.django_db
+def test_idea_and_comment_forms_carry_the_checks(
+    settings: Any, municipality: Any, participant: Any
+) -> None:
+    from mitmachstadt.ideas.factories import make_idea
+    from mitmachstadt.ideas.models import Comment
+
+    idea = make_idea(municipality=municipality, author=participant)
+    other = make_idea(municipality=municipality, author=participant, title="Zweite Idee hier")
+    from mitmachstadt.ideas import services as idea_services
+
+    idea_services.comment_create(idea=idea, author=participant, text="Erster Kommentar")
+    client = Client(HTTP_HOST="alpha.test")
+    client.force_login(participant)
+    create = client.get("/ideas/new/").content.decode()
+    assert 'name="form_started"' in create and "honeypot-input" in create
+    detail = client.get(f"/ideas/{idea.pk}/").content.decode()
+    # The comment form and every reply form carry their own start time and honeypot.
+    assert detail.count('name="form_started"') == 2
+    assert 'id="hp"' in detail and 'id="hp-' in detail
+    bot = client.post(f"/ideas/{other.pk}/comments/", {"text": "Kauf was", "website": "x"})
+    assert bot.status_code in {200, 400}
+    assert not Comment.objects.filter(idea=other).exists()
+    settings.ANTISPAM_MIN_FILL_SECONDS = 3
+    fast = client.post(
+        f"/ideas/{other.pk}/comments/",
+        {"text": "Schnell!", "form_started": antispam.form_start_token()},
+    )
+    assert "Das ging sehr schnell" in fast.content.decode()
+    assert not Comment.objects.filter(idea=other).exists()
+    slow = client.post(
+        f"/ideas/{other.pk}/comments/",
+        {"text": "Mit Bedacht.", "form_started": antispam.form_start_token(now=time.time() - 30)},
+    )
+    assert slow.status_code in {200, 302}
+    assert Comment.objects.filter(idea=other, text="Mit Bedacht.").exists()
