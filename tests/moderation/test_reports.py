@@ -139,3 +139,16 @@ def test_report_form_honeypot_and_fill_time(settings: Any, client_a: Client, ide
     assert too_fast.status_code == 200
     assert "Das ging sehr schnell" in too_fast.content.decode()
     assert not Report.objects.exists()
+
+
+@pytest.mark.django_db
+def test_idea_page_links_to_reporting_and_moderation(
+    client_a: Client, idea: Any, comment: Any, mod_client: Client
+) -> None:
+    page = client_a.get(idea.get_absolute_url()).content.decode()
+    assert f'href="/report/idea/{idea.pk}/"' in page
+    assert f'href="/report/comment/{comment.pk}/"' in page
+    assert "/staff/moderation/" not in page
+    staff = mod_client.get(idea.get_absolute_url()).content.decode()
+    assert f'href="/staff/moderation/ideas/{idea.pk}/"' in staff
+    assert f'href="/staff/moderation/comments/{comment.pk}/"' in staff
