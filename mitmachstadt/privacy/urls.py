@@ -12,5 +12,5 @@ urlpatterns = [
     path("accounts/privacy/export/<uuid:pk>/", views.export_download, name="export_download"),
     path("accounts/privacy/delete/", views.delete, name="delete"),
     path("accounts/privacy/deleted/", views.deleted, name="deleted"),
-    path("staff/audit/", views.audit_log, name="audit_log"),
+    path("staff/audit/", views.audit_log, name="audit"),
 ]

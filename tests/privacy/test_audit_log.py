@@ -54,3 +54,10 @@ def test_only_admins_with_second_factor(
     client = Client(HTTP_HOST="alpha.test")
     client.force_login(UserFactory(municipality=municipality, roles=(Role.ADMIN,)))
     assert client.get("/staff/audit/")["Location"] == "/accounts/second-factor/"
+
+
+@pytest.mark.django_db
+def test_staff_area_links_the_audit_log_and_the_queue(municipality: Any) -> None:
+    admin = login_staff("alpha.test", UserFactory(municipality=municipality, roles=(Role.ADMIN,)))
+    page = admin.get("/staff/").content.decode()
+    assert 'href="/staff/audit/"' in page and 'href="/staff/moderation/"' in page
