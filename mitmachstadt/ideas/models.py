@@ -114,6 +114,10 @@ class Idea(MunicipalityOwned):
             models.Index(fields=["municipality", "-controversy", "-id"]),
             models.Index(fields=["municipality", "-trending", "-id"]),
             models.Index(fields=["municipality", "lat", "lon"]),
+            # Scale (issue #4): "newest" over all public states walks this index instead of
+            # sorting every idea; counts of public ideas read only this small one.
+            models.Index(fields=["municipality", "-submitted_at", "-id"], name="idea_newest_idx"),
+            models.Index(fields=["municipality", "state", "is_hidden"], name="idea_public_idx"),
         ]
 
     def __str__(self) -> str:
