@@ -259,7 +259,10 @@ def inbox_open(request: HttpRequest, pk: int) -> HttpResponse:
     if notification is None:
         raise Http404
     services.notification_mark_read(notification=notification, user=request.user)
-    return redirect(describe(notification.activity, notification.kind).path)
+    target = describe(notification.activity, notification.kind).path
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    return redirect(target)
 
 
 @login_required

@@ -85,7 +85,7 @@ def test_subscriptions_are_added_and_ended(
     too_wide = {**radius, "radiussub-radius_m": "90000"}
     page = client_a.post(f"{base}/radius/", too_wide)
     assert page.status_code == 400
-    assert 'id="id_radiussub-radius_m_errors"' in page.content.decode()
+    assert 'id="id_radiussub-radius_m_error' in page.content.decode()  # tied to the field
     assert client_a.post(f"{base}/search/", {}).status_code == 400
     assert client_a.post(f"{base}/field/", {"fieldsub-field": field.slug}).status_code == 400
 
@@ -230,3 +230,25 @@ def test_header_shows_inbox_link_only_when_signed_in(client_a: Any, participant:
     html = client_a.get("/accounts/settings/").content.decode()
     assert 'class="inbox-link"' in html
     assert 'href="/accounts/notifications/"' in html
+
+
+def test_opening_an_item_never_leaves_the_site(
+    municipality: Any, participant: Any, client_a: Any
+) -> None:
+    from mitmachstadt.notifications.models import Activity
+
+    activity = Activity.objects.create(
+        municipality=municipality,
+        kind=Kind.EVENT,
+        source="event.scheduled",
+        data={"title": "Odd event", "url": "https://evil.example/"},
+    )
+    note = Notification.objects.create(
+        municipality=municipality,
+        user=participant,
+        activity=activity,
+        kind=Kind.EVENT,
+        reason=Notification.Reason.SUBSCRIPTION,
+    )
+    client_a.force_login(participant)
+    assert client_a.get(f"/notifications/{note.pk}/")["Location"] == "/"
