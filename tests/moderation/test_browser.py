@@ -139,8 +139,9 @@ def test_report_with_the_keyboard_only(browser: Any, site: Any) -> None:  # noqa
         page.keyboard.type("Beleidigt Menschen im zweiten Absatz.")
         page.keyboard.press("Tab")  # the honeypot is skipped
         assert page.evaluate("document.activeElement.type") == "submit"
-        page.keyboard.press("Enter")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert page.get_by_text("Danke. Die Moderation sieht sich Ihre Meldung an.").is_visible()
         report = Report.objects.get(kind="idea")
         assert (report.reason, report.details) == (
             "insult",
@@ -162,8 +163,8 @@ def test_queue_bulk_hide_without_javascript(browser: Any, site: Any) -> None:  #
         page.select_option("#bulk_action", "hide")
         page.select_option("#bulk_reason", "insult")
         page.fill("#bulk_public_reason", "Beleidigend.")
-        page.get_by_role("button", name="Anwenden").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Anwenden").click()
         world["comment"].refresh_from_db()
         assert world["comment"].is_hidden
         page.goto(f"{site.live_url}{world['idea'].get_absolute_url()}")
