@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from .kinds import Kind
 from .models import (
+    Activity,
     Delivery,
     Digest,
     Notification,
@@ -94,10 +97,57 @@ def export(user: Any) -> dict[str, list[dict[str, Any]]]:
 
 @transaction.atomic
 def erase(user: Any, *, keep_content: bool) -> None:
-    """Delete all of it: none of this is content that others rely on, so `keep_content` is moot."""
+    """Delete the person's subscriptions, inbox, devices and settings; in what others were told
+    about their comments, drop the name (and, without `keep_content`, the whole item)."""
+    told = Activity.objects.filter(actor=user, kind=Kind.COMMENT)
+    if keep_content:
+        for activity in told:
+            activity.data = {**activity.data, "author": "", "anonymous": True}
+            activity.save(update_fields=["data"])
+    else:
+        told.delete()
     Delivery.objects.filter(user=user).delete()
     Notification.objects.filter(user=user).delete()
     Digest.objects.filter(user=user).delete()
     PushSubscription.objects.filter(user=user).delete()
     Subscription.objects.filter(user=user).delete()
     NotificationSettings.objects.filter(user=user).delete()
+
+
+def processing() -> list[dict[str, Any]]:
+    """The processing activities of notifications, for the register and the privacy page."""
+    from .scheduler import RETENTION_DAYS
+
+    return [
+        {
+            "key": "notifications",
+            "name": _("Notifications and subscriptions"),
+            "purpose": _(
+                "Telling you, as you chose, about ideas you follow, your subscriptions and "
+                "replies to your comments: in your inbox, by e-mail and as push messages."
+            ),
+            "data": _(
+                "Your subscriptions (fields, districts, a point with a radius, searches), your "
+                "channel choices, your inbox, the delivery state of each message, and the "
+                "addresses and keys of the browsers you switched push messages on for."
+            ),
+            "legal_basis": _("Art. 6(1)(a) GDPR: you ask for it, and can stop it at any time."),
+            "retention": _(
+                "Inbox items and delivery records for %(days)d days; subscriptions, settings "
+                "and devices until you remove them or delete your account."
+            )
+            % {"days": RETENTION_DAYS},
+            "recipients": _(
+                "The municipality's mail server; for push messages, the push service of your "
+                "browser's vendor (it sees only encrypted content)."
+            ),
+        }
+    ]
+
+
+def purge(now: Any) -> dict[str, int]:
+    """Apply the retention period of inbox items and delivery records."""
+    from .scheduler import RETENTION_DAYS
+    from .services import prune
+
+    return {"notifications": prune(days=RETENTION_DAYS)}

@@ -229,3 +229,29 @@ def test_old_notifications_are_forgotten(
     assert services.prune(days=365) == 2  # the notification and its delivery
     assert list(Notification.objects.all()) != [old]
     assert Notification.objects.count() == 1 and Delivery.objects.count() == 1
+
+
+def test_erasing_a_commenter_leaves_no_name_in_others_notifications(
+    municipality: Any,
+    participant: Any,
+    make_idea: Callable[..., Any],
+    run_commits: Callable[..., Any],
+    mailbox: list[Any],
+) -> None:
+    from mitmachstadt.notifications.models import Activity
+    from mitmachstadt.notifications.rendering import describe
+
+    idea = make_idea(participant)
+    commenter = UserFactory(municipality=municipality, display_name="Zaunkoenig Qx")
+    run_commits(idea_services.comment_create, idea=idea, author=commenter, text="Schön!")
+    activity = Activity.objects.get(kind="comment")
+    assert "Zaunkoenig Qx" in describe(activity).title
+    personal_data.erase(commenter, keep_content=True)
+    activity.refresh_from_db()
+    assert "Zaunkoenig" not in str(activity.data)
+    assert Notification.objects.filter(user=participant, activity=activity).exists()
+    personal_data.erase(commenter, keep_content=False)
+    assert not Activity.objects.filter(kind="comment").exists()
+    rows = personal_data.processing()
+    assert rows[0]["key"] == "notifications" and "legal_basis" in rows[0]
+    assert personal_data.purge(timezone.now()) == {"notifications": 0}
