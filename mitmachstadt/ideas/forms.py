@@ -295,6 +295,10 @@ class UploadsMixin(forms.Form):
             if self.cleaned_data.get(f"attachment_{n}")
         ]
 
+    def upload_errors(self) -> bool:
+        """True if an image, description or attachment was refused (the section opens)."""
+        return any(name.startswith(("image_", "alt_", "attachment_")) for name in self.errors)
+
     def upload_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.fields if name.startswith(("image_", "alt_"))]
 

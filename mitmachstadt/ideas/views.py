@@ -350,6 +350,11 @@ def idea_create(request: HttpRequest) -> HttpResponse:
     if status == 200:
         status = 400
     context["files_dropped"] = bool(request.FILES)
+    # While the person corrects the input, show what exists already (they may join it instead).
+    title, text = request.POST.get("title", ""), request.POST.get("text", "")
+    if (title + text).strip():
+        context["similar"] = _similar_for(request, title, text)
+        context["similar_checked"] = True
     return _form_page(request, "ideas/create.html", {"form": form, **context}, status=status)
 
 

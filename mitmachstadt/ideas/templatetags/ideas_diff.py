@@ -20,7 +20,7 @@ CONTEXT_LINES = 3
 # Removed and added lines this similar count as one edited line; larger blocks are not paired.
 PAIRING_RATIO = 0.6
 PAIRING_LIMIT = 2500
-_TOKENS = re.compile(r"\s+|[^\s]+")
+_TOKENS = re.compile(r"\s+|\w+|[^\w\s]")
 
 
 @dataclass
