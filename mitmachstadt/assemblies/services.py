@@ -677,11 +677,15 @@ def response_submit(
     elif not assembly.accepts_responses:
         raise ValidationError(_("Answers are closed."))
     if willing:
+        errors: dict[str, Any] = {}
+        try:
+            clean = _clean_answers(assembly, answers or {})
+        except ValidationError as error:
+            errors.update(error.message_dict)
         if not consent:
-            raise ValidationError(
-                {"consent": _("Without your consent we cannot include you in the lottery.")}
-            )
-        clean = _clean_answers(assembly, answers or {})
+            errors["consent"] = _("Without your consent we cannot include you in the lottery.")
+        if errors:
+            raise ValidationError(errors)
     else:
         clean, consent, contact_email, contact_phone = {}, False, "", ""
     response = Response.objects.filter(invitation=invitation).first()

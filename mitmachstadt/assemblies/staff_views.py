@@ -146,6 +146,8 @@ def overview(request: HttpRequest, pk: int) -> HttpResponse:
             "can_announce_invitations": assembly.stage == Assembly.Stage.DRAFT
             and not (invitation_seed and invitation_seed.is_revealed),
             "lottery_ready": ready,
+            "can_announce_lottery_seed": open_selection is None
+            or open_selection.status == Selection.Status.FAILED,
             "can_start_selection": assembly.stage == Assembly.Stage.CLOSED
             and (open_selection is None or open_selection.status == Selection.Status.FAILED),
             "can_start_replacement": assembly.stage == Assembly.Stage.SELECTED

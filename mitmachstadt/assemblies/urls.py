@@ -23,7 +23,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="draw_file",
     ),
     # Staff pages (the /staff/ prefix makes the second-factor middleware apply).
-    path("staff/assemblies/", staff_views.index, name="staff_index"),
+    path("staff/assemblies/", staff_views.index, name="staff"),
     path("staff/assemblies/new/", staff_views.create, name="staff_create"),
     path(_staff, staff_views.overview, name="staff_assembly"),
     path(_staff + "edit/", staff_views.edit, name="staff_edit"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
@@ -219,23 +220,20 @@ def draw_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 
 
 def _quota_rows(selection: Selection) -> list[dict[str, Any]]:
-    import csv
-
-    rows = []
-    reader = csv.DictReader(io.StringIO(selection.features_csv))
+    """Quotas with the pool's counts (from the published people.csv) and the drawn panel's."""
+    people = list(csv.DictReader(io.StringIO(selection.people_csv)))
     selected = selection.audit.get("selected_feature_counts") or {}
-    pool = (selection.audit.get("pool") or {}).get("feature_counts") or {}
-    for row in reader:
+    rows = []
+    for row in csv.DictReader(io.StringIO(selection.features_csv)):
         feature, value = row["feature"], row["value"]
-        panel = (selected.get(feature) or {}).get(value)
         rows.append(
             {
                 "feature": feature,
                 "value": value,
                 "min": int(row["min"]),
                 "max": int(row["max"]),
-                "pool": (pool.get(feature) or {}).get(value),
-                "panel": panel,
+                "pool": sum(1 for p in people if p.get(feature, "").casefold() == value.casefold()),
+                "panel": (selected.get(feature) or {}).get(value),
             }
         )
     return rows

@@ -468,6 +468,7 @@ def seed_assembly(*, municipality: Municipality, admin: Any) -> Assembly:
     Selection.objects.filter(pk=replacement.pk).update(
         solved_at=now - dt.timedelta(days=78), drawn_at=now - dt.timedelta(days=76)
     )
+    assembly.refresh_from_db()
     record = {**assembly.invitation_record, "drawn_at": (now - dt.timedelta(days=146)).isoformat()}
     Assembly.objects.filter(pk=assembly.pk).update(invitation_record=record)
     return assembly

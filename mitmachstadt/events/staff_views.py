@@ -283,7 +283,7 @@ def place_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             apply_errors(form, error)
         else:
             messages.success(request, _("The place is saved."))
-            return redirect("events:staff_index")
+            return redirect("events:staff")
     return render(request, "events/staff/place_form.html", {"form": form, "place": place})
 
 
@@ -310,7 +310,7 @@ def format_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             apply_errors(form, error)
         else:
             messages.success(request, _("The format is saved."))
-            return redirect("events:staff_index")
+            return redirect("events:staff")
     return render(request, "events/staff/format_form.html", {"form": form, "format": fmt})
 
 

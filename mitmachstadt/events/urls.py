@@ -19,7 +19,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("calls/<int:pk>/", views.call_detail, name="call"),
     path("calls/<int:pk>/withdraw/", views.call_withdraw, name="call_withdraw"),
     # Staff pages (the /staff/ prefix makes the second-factor middleware apply).
-    path("staff/events/", staff_views.index, name="staff_index"),
+    path("staff/events/", staff_views.index, name="staff"),
     path("staff/events/new/", staff_views.event_create, name="staff_event_create"),
     path("staff/events/<int:pk>/", staff_views.event_manage, name="staff_event"),
     path("staff/events/<int:pk>/publish/", staff_views.event_publish, name="staff_publish"),
