@@ -7,6 +7,7 @@ moderation log (ModerationAction) and one audit entry, and publishes an event.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -32,7 +33,7 @@ from mitmachstadt.ideas.models import Comment, Follow, Idea, IdeaLink, IdeaVersi
 from mitmachstadt.ideas.states import PUBLIC_STATES
 from mitmachstadt.tenants.models import Municipality
 
-from . import spam
+from . import mail, spam
 from .models import (
     AnswerTemplate,
     Block,
@@ -142,7 +143,10 @@ def _open_reports_on(target: Model) -> Any:
 
 def _close_reports(target: Model, *, actor: Any, status: str, note: str = "") -> int:
     now = timezone.now()
-    return _open_reports_on(target).update(
+    reports = _open_reports_on(target)
+    ids = list(reports.values_list("pk", flat=True))
+    transaction.on_commit(partial(mail.report_outcomes, ids))
+    return Report.objects.filter(pk__in=ids).update(
         status=status, handled_by=actor, handled_at=now, note=note
     )
 
@@ -302,6 +306,7 @@ def _handle(report: Report, *, actor: Any, status: str, note: str, action: str) 
     report.handled_at = timezone.now()
     report.note = (note or "").strip()
     report.save(update_fields=["status", "handled_by", "handled_at", "note"])
+    transaction.on_commit(partial(mail.report_outcomes, [report.pk]))
     _log(
         action,
         municipality=report.municipality,
@@ -447,6 +452,9 @@ def content_hide(
         report=report,
     )
     _close_reports(locked, actor=actor, status=Report.Status.RESOLVED, note=note)
+    transaction.on_commit(
+        partial(mail.content_decision, locked, action="hide", reason=public_reason)
+    )
     return entry
 
 
@@ -465,6 +473,7 @@ def content_restore(
     locked.save(update_fields=["is_hidden", "hidden_reason"])
     target.is_hidden, target.hidden_reason = False, ""
     _close_reports(locked, actor=actor, status=Report.Status.DISMISSED, note=note)
+    transaction.on_commit(partial(mail.content_decision, locked, action="restore"))
     return _log(
         Kind.RESTORE,
         municipality=municipality,
@@ -722,7 +731,7 @@ def account_block(
         report=report,
         data={"block": block.pk, "until": ends_at.isoformat() if ends_at else None},
     )
-    transaction.on_commit(lambda: _block_mail(block))
+    transaction.on_commit(partial(_block_mail, block))
     return block
 
 
@@ -743,7 +752,7 @@ def account_unblock(*, block: Block, actor: Any, note: str = "") -> Block:
         note=(note or "").strip(),
         data={"block": block.pk},
     )
-    transaction.on_commit(lambda: _block_mail(block, lifted=True))
+    transaction.on_commit(partial(_block_mail, block, lifted=True))
     return block
 
 
@@ -976,4 +985,5 @@ def spam_check(
             report=report,
             data={"score": result.score, "signals": result.signals},
         )
+        transaction.on_commit(partial(mail.content_decision, locked, action="hold"))
     return check

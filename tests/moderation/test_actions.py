@@ -264,3 +264,45 @@ def test_reports_assign_resolve_dismiss(idea: Any, moderator: Any, participant: 
         "assign",
         "dismiss",
     ]
+
+
+@pytest.mark.django_db
+def test_authors_and_reporters_get_feedback_by_mail(
+    idea: Any,
+    comment: Any,
+    author: Any,
+    participant: Any,
+    moderator: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from django.core import mail
+
+    english = UserFactory(municipality=idea.municipality)
+    english.language = "en"
+    english.save()
+    services.report_create(
+        municipality=idea.municipality, target=idea, reporter=participant, reason=Reason.INSULT
+    )
+    services.report_create(
+        municipality=idea.municipality, target=idea, reporter=english, reason=Reason.INSULT
+    )
+    other = services.report_create(
+        municipality=idea.municipality, target=comment, reporter=author, reason=Reason.SPAM
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.content_hide(target=idea, actor=moderator, public_reason="Beleidigt andere.")
+    by_recipient = {m.to[0]: m for m in mail.outbox}
+    to_author = by_recipient[author.email]
+    assert "ausgeblendet" in to_author.subject
+    assert "Beleidigt andere." in to_author.body and idea.title in to_author.body
+    assert "Maßnahme ergriffen" in by_recipient[participant.email].body
+    assert "taken action" in by_recipient[english.email].body
+    assert moderator.email not in by_recipient
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.report_dismiss(report=other, actor=moderator)
+        services.content_restore(target=idea, actor=moderator)
+    subjects = sorted(m.subject for m in mail.outbox)
+    assert any("bearbeitet" in s for s in subjects)  # to the reporter: no violation
+    assert any("wieder sichtbar" in s for s in subjects)  # to the idea's author
+    assert "keinen Verstoß" in next(m.body for m in mail.outbox if "bearbeitet" in m.subject)
