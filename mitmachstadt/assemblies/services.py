@@ -439,7 +439,7 @@ def seed_announce(
 def seed_reveal(*, seed: Seed, actor: Any, value: str) -> Seed:
     """Enter the seed's value, once what it is applied to is fixed."""
     _require_organiser(seed.municipality, actor)
-    seed = Seed.objects.select_for_update().select_related("assembly").get(pk=seed.pk)
+    seed = Seed.objects.select_for_update(of=("self",)).select_related("assembly").get(pk=seed.pk)
     assembly = seed.assembly
     if seed.is_revealed:
         raise ValidationError(_("This seed is already revealed."))
@@ -833,7 +833,11 @@ def selection_start(*, assembly: Assembly, actor: Any) -> Selection:
 def selection_draw(*, selection: Selection, actor: Any) -> Selection:
     """Draw the panel from the published lottery with the revealed seed (in the background)."""
     _require_organiser(selection.municipality, actor)
-    selection = Selection.objects.select_for_update().select_related("seed").get(pk=selection.pk)
+    selection = (
+        Selection.objects.select_for_update(of=("self",))
+        .select_related("seed")
+        .get(pk=selection.pk)
+    )
     if selection.status != Selection.Status.READY:
         raise ValidationError(_("The lottery is not ready to be drawn."))
     seed = selection.seed

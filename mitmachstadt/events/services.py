@@ -573,7 +573,7 @@ def _promote_waitlist(event: Event) -> list[Registration]:
     promoted: list[Registration] = []
     while event.capacity is None or _confirmed_count(event) < event.capacity:
         nxt = (
-            event.registrations.select_for_update()
+            event.registrations.select_for_update(of=("self",))
             .filter(status=Registration.Status.WAITLISTED)
             .order_by("queued_at", "id")
             .select_related("user")
@@ -608,7 +608,11 @@ def registration_create(*, event: Event, user: Any, note: str = "") -> Registrat
     if not getattr(user, "is_authenticated", False):
         raise PermissionDenied(_("Please sign in to register."))
     # The row lock serialises registrations per event, so capacity is never exceeded.
-    event = Event.objects.select_for_update().select_related("municipality").get(pk=event.pk)
+    event = (
+        Event.objects.select_for_update(of=("self",))
+        .select_related("municipality")
+        .get(pk=event.pk)
+    )
     if not event.registration_open:
         raise ValidationError(_("Registration for this event is not open."))
     registration = Registration.objects.select_for_update().filter(event=event, user=user).first()
@@ -957,7 +961,7 @@ def application_decide(
     """Accept or decline an application; the applicant gets the decision by e-mail."""
     _require_organiser(application.municipality, actor)
     application = (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .select_related("call", "user")
         .get(pk=application.pk)
     )
