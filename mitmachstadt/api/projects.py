@@ -111,6 +111,8 @@ class ProjectOut(Schema):
 class ProjectListOut(Schema):
     items: list[ProjectOut]
     count: int
+    page: int
+    page_size: int
 
 
 class OriginOut(Schema):
@@ -210,6 +212,8 @@ class ProjectListParams(Schema):
     cluster: str | None = None
     state: str | None = None
     field: str | None = None
+    page: int = Field(1, ge=1)
+    page_size: int = Field(50, ge=1, le=200)
 
 
 class CriterionOut(Schema):
@@ -411,14 +415,20 @@ def _visible_idea(request: HttpRequest, idea_id: int) -> Idea:
 
 @projects_router.get("", response=ProjectListOut, summary="List projects")
 def list_projects(request: HttpRequest, params: Query[ProjectListParams]) -> dict[str, Any]:
-    """Ideas in development and later, with cluster, state, progress and costs."""
+    """Ideas in development and later, with cluster, state, progress and costs (paged)."""
     ideas = project_selectors.project_list(
         _municipality(request),
         cluster=params.cluster or "",
         state=params.state or "",
         field=params.field or "",
     )
-    return {"items": [project_out(request, idea) for idea in ideas], "count": len(ideas)}
+    start = (params.page - 1) * params.page_size
+    return {
+        "items": [project_out(request, i) for i in ideas[start : start + params.page_size]],
+        "count": ideas.count(),
+        "page": params.page,
+        "page_size": params.page_size,
+    }
 
 
 @projects_router.get("/{int:idea_id}", response=ProjectDetailOut, summary="One project")

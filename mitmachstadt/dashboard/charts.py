@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 WIDTH = 720
-LABEL_WIDTH = 230
+LABEL_WIDTH = 270
 VALUE_SPACE = 110
 ROW = 30
 BAR = 18

@@ -239,7 +239,14 @@ def agenda_pdf(
                 )
             )
             if item.assessment.summary:
-                story.append(Paragraph(_text(item.assessment.summary), styles["body"]))
+                story.append(
+                    Paragraph(
+                        "<b>{}:</b> {}".format(
+                            _text(_("Summary of the assessment")), _text(item.assessment.summary)
+                        ),
+                        styles["body"],
+                    )
+                )
         else:
             story.append(
                 Paragraph(_text(_("No criteria assessment was published.")), styles["small"])

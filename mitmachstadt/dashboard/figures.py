@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -57,6 +57,8 @@ FUNNEL: list[tuple[str, Any, frozenset[str]]] = [
 ]
 # Milestones due within this many days count as "due soon".
 DUE_HORIZON_DAYS = 90
+# The dashboard names the longest-waiting ideas to staff; the full list is a staff page.
+OVERDUE_LIST_LIMIT = 50
 
 
 @dataclass
@@ -124,7 +126,8 @@ class DashboardFilter:
             qs = qs.filter(submitted_at__date__gte=self.since)
         if self.until:
             qs = qs.filter(submitted_at__date__lte=self.until)
-        return qs.distinct()
+        # Only the join on fields of action can repeat an idea.
+        return qs.distinct() if self.field else qs
 
 
 @dataclass
@@ -205,11 +208,20 @@ class Figures:
     milestones_overdue: list[MilestoneRow]
     milestones_due: list[MilestoneRow]
     answers: AnswerStats
-    overdue_ideas: list[Idea]
+    overdue_ideas: list[Idea]  # the longest-waiting ones, at most OVERDUE_LIST_LIMIT
 
     @property
     def projects(self) -> int:
         return sum(r.value for r in self.by_state if r.key in PROJECT_STATES)
+
+    @property
+    def budget_with_figures(self) -> list[BudgetRow]:
+        """Projects with a cost estimate or bookings (the others have nothing to compare)."""
+        return [b for b in self.budget if b.planned or b.spent]
+
+    @property
+    def projects_without_figures(self) -> int:
+        return self.projects - len(self.budget_with_figures)
 
 
 STAGE_GROUPS: list[tuple[str, Any, frozenset[str]]] = [
@@ -257,7 +269,10 @@ def _days(delta: dt.timedelta) -> float:
 
 
 def answer_stats(
-    municipality: Any, ideas: list[Idea], *, now: dt.datetime | None = None
+    municipality: Any,
+    rows: list[tuple[str, dt.datetime | None, dt.datetime | None]],
+    *,
+    now: dt.datetime | None = None,
 ) -> AnswerStats:
     """Answer times against the promise: median days and the share answered in time.
 
@@ -268,20 +283,20 @@ def answer_stats(
     promise = municipality.answer_days
     answered_days: list[float] = []
     due = within = open_overdue = submitted = 0
-    for idea in ideas:
-        if idea.submitted_at is None:
+    for state, submitted_at, first_answer_at in rows:
+        if submitted_at is None:
             continue
         submitted += 1
-        deadline = idea.submitted_at + dt.timedelta(days=promise)
-        if idea.first_answer_at is not None:
-            days = max(0.0, _days(idea.first_answer_at - idea.submitted_at))
+        deadline = submitted_at + dt.timedelta(days=promise)
+        if first_answer_at is not None:
+            days = max(0.0, _days(first_answer_at - submitted_at))
             answered_days.append(days)
             due += 1
             if days <= promise:
                 within += 1
         elif now >= deadline:
             due += 1
-            if idea.state in OPEN_STATES:
+            if state in OPEN_STATES:
                 open_overdue += 1
     buckets = [
         Row(
@@ -307,95 +322,100 @@ def answer_stats(
 def compute(
     municipality: Any, flt: DashboardFilter | None = None, *, now: dt.datetime | None = None
 ) -> Figures:
-    """Every figure of the dashboard for `municipality`, narrowed by `flt`."""
+    """Every figure of the dashboard for `municipality`, narrowed by `flt`.
+
+    Counts are aggregated in the database (a constant number of queries, whatever the number
+    of ideas); only the answer times are read row by row, for their median.
+    """
     flt = flt or DashboardFilter()
     now = now or timezone.now()
     today = timezone.localdate(now)
-    ideas = list(
-        public_ideas(municipality, flt)
-        .select_related("cluster", "district")
-        .prefetch_related("fields")
-        .order_by("id")
-    )
-    ids = [i.pk for i in ideas]
-    ever: dict[int, set[str]] = {pk: set() for pk in ids}
-    for idea_id, to_state in Transition.objects.filter(idea_id__in=ids).values_list(
-        "idea_id", "to_state"
-    ):
-        ever[idea_id].add(to_state)
+    ideas = public_ideas(municipality, flt)
+    if flt.field:
+        # The join on fields of action repeats ideas; selecting by primary key counts each once.
+        ideas = Idea.objects.filter(pk__in=ideas.values("pk"))
 
+    # One grouped scan gives the counts by state, cluster and place.
     state_counts = {s: 0 for s in State.values if s in PUBLIC_STATES}
-    for idea in ideas:
-        state_counts[idea.state] += 1
+    per_cluster: dict[Any, list[int]] = {}
+    per_district: dict[Any, int] = {}
+    citywide = unplaced = 0
+    grouped = (
+        ideas.values_list("state", "cluster_id", "district_id", "citywide")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for state, cluster_id, district_id, is_citywide, n in grouped:
+        state_counts[state] += n
+        counts = per_cluster.setdefault(cluster_id, [0, 0])
+        counts[0] += n
+        if state in PROJECT_STATES:
+            counts[1] += n
+        if district_id is not None:
+            per_district[district_id] = per_district.get(district_id, 0) + n
+        if is_citywide:
+            citywide += n
+        elif district_id is None:
+            unplaced += n
+    total = sum(state_counts.values())
     by_state = [Row(s, str(State(s).label), n) for s, n in state_counts.items()]
     by_stage = [
         Row(key, str(label), sum(state_counts.get(s, 0) for s in states))
         for key, label, states in STAGE_GROUPS
     ]
-    funnel = [
+    reached = ideas.aggregate(
+        **{
+            key: Count(
+                "pk",
+                filter=Q(state__in=states)
+                | Q(pk__in=Transition.objects.filter(to_state__in=states).values("idea_id")),
+            )
+            for key, _label, states in FUNNEL
+        }
+    )
+    funnel = [Row(key, str(label), reached[key]) for key, label, _states in FUNNEL]
+
+    by_cluster = [
         Row(
-            key,
-            str(label),
-            sum(1 for i in ideas if i.state in states or ever[i.pk] & states),
+            c.slug,
+            c.name,
+            per_cluster.get(c.pk, [0, 0])[0],
+            {"projects": per_cluster.get(c.pk, [0, 0])[1]},
         )
-        for key, label, states in FUNNEL
+        for c in Cluster.objects.filter(municipality=municipality)
+    ]
+    none = per_cluster.get(None, [0, 0])
+    by_cluster.append(Row("", _("without cluster"), none[0], {"projects": none[1]}))
+
+    per_field = dict(
+        Idea.fields.through.objects.filter(idea_id__in=ideas.values("pk"))
+        .values_list("fieldofaction_id")
+        .annotate(n=Count("idea_id", distinct=True))
+        .order_by()
+    )
+    by_field = [
+        Row(f.slug, f.name, per_field.get(f.pk, 0))
+        for f in FieldOfAction.objects.filter(municipality=municipality)
     ]
 
-    clusters = list(Cluster.objects.filter(municipality=municipality))
-    by_cluster = []
-    for cluster in clusters:
-        mine = [i for i in ideas if i.cluster_id == cluster.pk]
-        by_cluster.append(
-            Row(
-                cluster.slug,
-                cluster.name,
-                len(mine),
-                {"projects": sum(1 for i in mine if i.state in PROJECT_STATES)},
-            )
-        )
-    no_cluster = [i for i in ideas if i.cluster_id is None]
-    by_cluster.append(
-        Row(
-            "",
-            _("without cluster"),
-            len(no_cluster),
-            {"projects": sum(1 for i in no_cluster if i.state in PROJECT_STATES)},
-        )
-    )
+    by_district = [
+        Row(d.slug, d.name, per_district.get(d.pk, 0))
+        for d in District.objects.filter(municipality=municipality).order_by("name")
+    ]
+    by_district.append(Row("citywide", _("citywide"), citywide))
+    by_district.append(Row("", _("no place given"), unplaced))
 
-    by_field = []
-    for fld in FieldOfAction.objects.filter(municipality=municipality):
-        count = sum(1 for i in ideas if any(f.pk == fld.pk for f in i.fields.all()))
-        by_field.append(Row(fld.slug, fld.name, count))
-
-    by_district = []
-    for district in District.objects.filter(municipality=municipality).order_by("name"):
-        by_district.append(
-            Row(district.slug, district.name, sum(1 for i in ideas if i.district_id == district.pk))
-        )
-    by_district.append(Row("citywide", _("citywide"), sum(1 for i in ideas if i.citywide)))
-    by_district.append(
-        Row(
-            "",
-            _("no place given"),
-            sum(1 for i in ideas if not i.citywide and i.district_id is None),
-        )
-    )
-
-    project_ideas = {i.pk: i for i in ideas if i.state in PROJECT_STATES}
     projects = list(
-        Project.objects.filter(municipality=municipality, idea_id__in=list(project_ideas))
+        Project.objects.filter(
+            municipality=municipality, idea__in=ideas.filter(state__in=PROJECT_STATES)
+        ).select_related("idea__cluster")
     )
-
-    def cluster_name(idea: Idea) -> str:
-        return idea.cluster.name if idea.cluster else ""
-
     budget = [
         BudgetRow(
             idea_id=p.idea_id,
-            title=project_ideas[p.idea_id].title,
-            state=project_ideas[p.idea_id].state,
-            cluster=cluster_name(project_ideas[p.idea_id]),
+            title=p.idea.title,
+            state=p.idea.state,
+            cluster=p.idea.cluster.name if p.idea.cluster else "",
             concept=p.cost_concept,
             investment=p.cost_investment,
             operation=p.cost_operation,
@@ -419,32 +439,33 @@ def compute(
             )
         )
 
-    milestones = list(
-        Milestone.objects.filter(project__in=projects)
-        .select_related("project")
-        .order_by("due", "id")
+    milestones = Milestone.objects.filter(project__in=projects)
+    milestone_counts = milestones.aggregate(
+        total=Count("pk"), done=Count("pk", filter=Q(done_on__isnull=False))
     )
     horizon = today + dt.timedelta(days=DUE_HORIZON_DAYS)
 
-    def milestone_row(m: Milestone) -> MilestoneRow:
-        return MilestoneRow(
-            m.project.idea_id, project_ideas[m.project.idea_id].title, m.title, m.due, m.done_on
-        )
+    def milestone_rows(qs: QuerySet[Milestone]) -> list[MilestoneRow]:
+        return [
+            MilestoneRow(m.project.idea_id, m.project.idea.title, m.title, m.due, m.done_on)
+            for m in qs.select_related("project__idea").order_by("due", "id")
+        ]
 
-    overdue_answers = [
-        i
-        for i in ideas
-        if i.state in OPEN_STATES
-        and i.first_answer_at is None
-        and i.submitted_at is not None
-        and now >= i.submitted_at + dt.timedelta(days=municipality.answer_days)
-    ]
-    overdue_answers.sort(key=lambda i: (i.submitted_at, i.pk))
+    answer_rows = list(ideas.values_list("state", "submitted_at", "first_answer_at"))
+    overdue_answers = list(
+        ideas.filter(
+            state__in=OPEN_STATES,
+            first_answer_at__isnull=True,
+            submitted_at__lte=now - dt.timedelta(days=municipality.answer_days),
+        )
+        .only("pk", "title", "state", "submitted_at")
+        .order_by("submitted_at", "id")[:OVERDUE_LIST_LIMIT]
+    )
     return Figures(
         municipality=municipality,
         flt=flt,
         today=today,
-        total=len(ideas),
+        total=total,
         by_state=by_state,
         by_stage=by_stage,
         by_cluster=by_cluster,
@@ -455,15 +476,13 @@ def compute(
         budget_by_cluster=budget_by_cluster,
         planned_total=sum((b.planned for b in budget), Decimal(0)),
         spent_total=sum((b.spent for b in budget), Decimal(0)),
-        milestones_total=len(milestones),
-        milestones_done=sum(1 for m in milestones if m.done_on is not None),
-        milestones_overdue=[
-            milestone_row(m) for m in milestones if m.done_on is None and m.due < today
-        ],
-        milestones_due=[
-            milestone_row(m) for m in milestones if m.done_on is None and today <= m.due <= horizon
-        ],
-        answers=answer_stats(municipality, ideas, now=now),
+        milestones_total=milestone_counts["total"],
+        milestones_done=milestone_counts["done"],
+        milestones_overdue=milestone_rows(milestones.filter(done_on__isnull=True, due__lt=today)),
+        milestones_due=milestone_rows(
+            milestones.filter(done_on__isnull=True, due__gte=today, due__lte=horizon)
+        ),
+        answers=answer_stats(municipality, answer_rows, now=now),
         overdue_ideas=overdue_answers,
     )
 

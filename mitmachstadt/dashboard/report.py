@@ -11,7 +11,7 @@ import re
 import statistics
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -104,13 +104,32 @@ class Table:
     raw: list[list[Any]] = field(default_factory=list)
 
 
-def _state_as_of(idea: Idea, transitions: list[Transition], moment: dt.datetime) -> str | None:
+class _IdeaRow(NamedTuple):
+    pk: int
+    title: str
+    state: str
+    cluster_name: str | None
+    submitted_at: dt.datetime | None
+    first_answer_at: dt.datetime | None
+
+
+class _StepRow(NamedTuple):
+    pk: int
+    idea_id: int
+    name: str
+    to_state: str
+    created: dt.datetime
+    meeting_date: dt.date | None
+    document_reference: str
+
+
+def _state_as_of(idea: _IdeaRow, steps: list[_StepRow], moment: dt.datetime) -> str | None:
     """The idea's state just before `moment`, from its transitions (None: not yet submitted)."""
     state = None
-    for record in transitions:
-        if record.created < moment:
-            state = record.to_state
-    if state is None and not transitions and idea.submitted_at and idea.submitted_at < moment:
+    for step in steps:
+        if step.created < moment:
+            state = step.to_state
+    if state is None and not steps and idea.submitted_at and idea.submitted_at < moment:
         state = idea.state
     return state
 
@@ -128,15 +147,22 @@ def monitoring_report(municipality: Any, period: Period) -> MonitoringReport:
     """Figures of one half-year: activity in it, and the state of the projects at its end."""
     start, before = period.start_at(), period.end_before()
     promise = dt.timedelta(days=municipality.answer_days)
-    ideas = list(
-        Idea.objects.filter(municipality=municipality, is_hidden=False)
-        .exclude(state__in=[State.DRAFT, State.WITHDRAWN])
-        .select_related("cluster")
-        .order_by("id")
+    # Plain rows, not model objects: the report reads every idea and step of the municipality.
+    public = Idea.objects.filter(municipality=municipality, is_hidden=False).exclude(
+        state__in=[State.DRAFT, State.WITHDRAWN]
     )
-    by_idea: dict[int, list[Transition]] = {i.pk: [] for i in ideas}
-    for record in Transition.objects.filter(idea_id__in=list(by_idea)).order_by("created", "id"):
-        by_idea[record.idea_id].append(record)
+    ideas = [
+        _IdeaRow(*row)
+        for row in public.order_by("id").values_list(
+            "pk", "title", "state", "cluster__name", "submitted_at", "first_answer_at"
+        )
+    ]
+    by_idea: dict[int, list[_StepRow]] = {i.pk: [] for i in ideas}
+    steps_qs = Transition.objects.filter(idea__in=public).order_by("created", "id")
+    for row in steps_qs.values_list(
+        "pk", "idea_id", "name", "to_state", "created", "meeting_date", "document_reference"
+    ):
+        by_idea[row[1]].append(_StepRow(*row))
 
     # 1. Stages at the end of the period.
     at_end = {i.pk: _state_as_of(i, by_idea[i.pk], before) for i in ideas}
@@ -166,7 +192,7 @@ def monitoring_report(municipality: Any, period: Period) -> MonitoringReport:
         and i.first_answer_at - i.submitted_at <= promise
     ]
     steps: dict[str, int] = {}
-    decisions: list[Transition] = []
+    decisions: list[_StepRow] = []
     for records in by_idea.values():
         for record in records:
             if start <= record.created < before:
@@ -218,7 +244,7 @@ def monitoring_report(municipality: Any, period: Period) -> MonitoringReport:
             [
                 idea.title,
                 str(State(end_state).label) if end_state else "",
-                idea.cluster.name if idea.cluster else "",
+                idea.cluster_name or "",
                 planned,
                 spent_until.get(pk, Decimal(0)),
                 spent_in.get(pk, Decimal(0)),

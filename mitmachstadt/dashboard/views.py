@@ -42,11 +42,13 @@ def _budget_chart(fig: figures.Figures) -> charts.Chart:
             ],
         )
         for r in fig.budget_by_cluster
+        if r.extra["planned"] or r.extra["spent"]
     ]
     description = "; ".join(
         f"{r.label}: {planned} {format_euro(r.extra['planned'])}, "
         f"{spent} {format_euro(r.extra['spent'])}"
         for r in fig.budget_by_cluster
+        if r.extra["planned"] or r.extra["spent"]
     )
     return charts.grouped_bar_chart(
         "chart-budget",

@@ -196,13 +196,13 @@ def seed_projects(
             # target at each finished milestone.
             for step, day in enumerate(finished):
                 value = baseline + (target - baseline) * Decimal("0.06") * step
+                # Whole numbers for counts, one decimal place for small ranges (°C, %).
+                places = Decimal("1") if abs(target - baseline) >= 50 else Decimal("0.1")
                 projects.measurement_record(
                     indicator=indicator,
                     actor=team,
                     measured_on=day,
-                    value=value.quantize(Decimal("1"))
-                    if baseline == baseline.to_integral()
-                    else value,
+                    value=value.quantize(places),
                     note="Demo-Wert",
                 )
     for idea in Idea.objects.filter(municipality=municipality, state__in=PROJECT_STATES):

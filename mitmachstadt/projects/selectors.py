@@ -8,7 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, QuerySet
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from mitmachstadt.ideas import selectors as idea_selectors
@@ -55,8 +56,8 @@ def public_projects(municipality: Any) -> QuerySet[Idea]:
 
 def project_list(
     municipality: Any, *, cluster: str = "", state: str = "", field: str = ""
-) -> list[Idea]:
-    """Public projects, filtered, grouped by cluster order then by title."""
+) -> QuerySet[Idea]:
+    """Public projects, filtered, in cluster order, then by title."""
     qs = public_projects(municipality)
     if cluster:
         qs = qs.filter(cluster__slug=cluster)
@@ -64,17 +65,9 @@ def project_list(
         states = [s for s in state.split(",") if s in PROJECT_STATES]
         qs = qs.filter(state__in=states or ["-"])
     if field:
-        qs = qs.filter(fields__slug=field).distinct()
-    qs = qs.prefetch_related(
-        "fields", Prefetch("project__milestones", queryset=Milestone.objects.order_by("due"))
-    )
-    return sorted(
-        qs,
-        key=lambda i: (
-            i.cluster.position if i.cluster else 1 << 15,
-            i.cluster.name if i.cluster else "",
-            i.title.lower(),
-        ),
+        qs = qs.filter(pk__in=Idea.objects.filter(fields__slug=field).values("pk"))
+    return qs.prefetch_related("fields").order_by(
+        F("cluster__position").asc(nulls_last=True), "cluster__name", Lower("title"), "pk"
     )
 
 

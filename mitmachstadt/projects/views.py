@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -32,6 +34,8 @@ from .forms import (
 )
 from .models import Expenditure, Indicator, Measurement, Milestone, Project
 
+PAGE_SIZE = 24
+
 
 def _municipality(request: HttpRequest) -> Any:
     return request.municipality  # type: ignore[attr-defined]
@@ -56,17 +60,23 @@ def project_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     field = request.GET.get("field", "")
     projects = selectors.project_list(municipality, cluster=cluster, state=state, field=field)
+    page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
     groups: list[tuple[Cluster | None, list[Idea]]] = []
-    for idea in projects:
+    for idea in page.object_list:
         if not groups or groups[-1][0] != idea.cluster:
             groups.append((idea.cluster, []))
         groups[-1][1].append(idea)
+    query = urlencode(
+        {k: v for k, v in {"cluster": cluster, "state": state, "field": field}.items() if v}
+    )
     return render(
         request,
         "projects/list.html",
         {
             "groups": groups,
-            "count": len(projects),
+            "count": page.paginator.count,
+            "page": page,
+            "query": query,
             "clusters": Cluster.objects.filter(municipality=municipality),
             "fields": FieldOfAction.objects.filter(municipality=municipality),
             "states": [(s, State(s).label) for s in State.values if s in PROJECT_STATES],

@@ -41,11 +41,14 @@ def test_dashboard_page(client_a: Client, municipality: Any, town: Town) -> None
     # Key figures and every chart with its table alternative.
     assert f'<span class="key-value">{fig.total}</span>' in html
     assert html.count('role="img"') == 7
+    # Geometry is written in SVG number syntax, whatever the page's language.
+    geometry = re.findall(r'\s(?:x|y|x1|x2|y1|y2|width|height|cx|cy)="([^"]*)"', html)
+    assert geometry and all(re.fullmatch(r"-?\d+(\.\d+)?", v) for v in geometry)
     assert html.count('<details class="data-table">') >= 7
     for row in fig.by_state:
         if row.value:
             assert f"<title>{row.label}: {row.value}</title>" in html or row.label in html
-    for budget in fig.budget[:3]:
+    for budget in fig.budget_with_figures[:3]:
         assert budget.title in html
     # Visitors do not get the staff list of overdue ideas.
     assert "Für die Verwaltung" not in html

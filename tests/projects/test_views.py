@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -131,6 +132,8 @@ def test_project_page_is_the_idea_page_plus_project_data(
         assert text in html, text
     # The KPI chart is an image with a name; its values are also in a table.
     assert 'role="img"' in html and "<polyline" in html
+    geometry = re.findall(r'\s(?:x|y|x1|x2|y1|y2|cx|cy)="([^"]*)"', html)
+    assert geometry and all(re.fullmatch(r"-?\d+(\.\d+)?", v) for v in geometry)
     assert client_b.get(f"/projects/{idea.pk}/").status_code == 404
 
 
@@ -349,3 +352,18 @@ def test_projects_api_writes(
     assert response.status_code == 201
     assert Project.objects.get(pk=project.pk).spent == Decimal("26000")
     assert send("delete", f"{url}/milestones/{milestone_id}", {}, **auth).status_code == 204
+
+
+def test_project_list_and_api_are_paged(municipality: Any, client_a: Client) -> None:
+    for n in range(27):
+        idea = idea_in("submitted", municipality=municipality, title=f"Projekt Nummer {n:02d}")
+        Idea.objects.filter(pk=idea.pk).update(state="in_development")
+    first = client_a.get("/projects/").content.decode()
+    assert first.count('class="card project-card"') == 24
+    assert 'rel="next"' in first and "27 Projekte" in first
+    second = client_a.get("/projects/?page=2").content.decode()
+    assert second.count('class="card project-card"') == 3 and 'rel="prev"' in second
+    data = client_a.get("/api/v1/projects?page=2&page_size=10").json()
+    assert data["count"] == 27 and len(data["items"]) == 10 and data["page"] == 2
+    titles = [i["title"] for i in client_a.get("/api/v1/projects?page_size=200").json()["items"]]
+    assert titles == sorted(titles)
