@@ -197,6 +197,10 @@ class MailSender:
             self._open = False
             self.backend.connection = None  # type: ignore[attr-defined]
             raise TemporaryFailure(f"mail server disconnected: {error}") from error
+        except smtplib.SMTPException as error:
+            # A protocol error (e.g. to HELO) leaves the session in an unknown state.
+            self.close()
+            raise TemporaryFailure(f"mail server error: {error}") from error
         except OSError as error:
             self.close()
             raise TemporaryFailure(f"mail server unreachable: {error}") from error

@@ -745,11 +745,3 @@ def activity_claim(activity: Activity) -> bool:
             pk=activity.pk, fanned_out_at__isnull=True, claimed_by=activity.claimed_by
         ).update(claimed_by=claims.token(), lease_until=claims.lease_until())
     )
-
-
-def followed_idea_ids(user: Any, municipality: Municipality) -> set[int]:
-    return set(
-        Follow.objects.filter(user=user, idea__municipality=municipality).values_list(
-            "idea_id", flat=True
-        )
-    )
