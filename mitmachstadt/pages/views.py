@@ -51,7 +51,8 @@ STAFF_TOOLS = [
     ("moderation:queue", _("Moderation queue"), (Role.MODERATOR,)),
     ("events:staff", _("Events and open calls"), (Role.ADMIN,)),
     ("assemblies:staff", _("Citizens' assemblies"), (Role.ADMIN,)),
-    ("dashboard:overdue", _("Overdue answers"), (Role.REVIEWER, Role.MODERATOR)),
+    ("reviews:overdue", _("Overdue answers"), (Role.REVIEWER, Role.MODERATOR)),
+    ("projects:staff_list", _("Projects"), (Role.REVIEWER, Role.ADMIN)),
     ("privacy:audit", _("Audit log"), (Role.ADMIN,)),
 ]
 
