@@ -453,11 +453,11 @@ def prepare_database(
         url = f"sqlite:///{var / 'bench.sqlite3'}"
     env = stack.app_env(database_url=url, var_dir=var)
     info: dict[str, Any] = {"args": seed_args}
+    stack.manage(env, "migrate", "--no-input", "--skip-checks")
     if reuse:
         info = json.loads(marker.read_text())
         log(f"  reusing the seeded database ({info.get('seed_seconds')} s to seed)")
     else:
-        stack.manage(env, "migrate", "--no-input", "--skip-checks")
         started = time.monotonic()
         out = stack.manage(env, "seed", "--skip-checks", *seed_args)
         info["seed_seconds"] = round(time.monotonic() - started, 1)

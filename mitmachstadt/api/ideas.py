@@ -341,7 +341,12 @@ def ideas_geojson(
 def get_idea(request: HttpRequest, idea_id: int) -> dict[str, Any]:
     """An idea with its official answers, links, history, images and attachments."""
     idea = _idea_or_404(request, idea_id)
-    detail = selectors.idea_detail(request.municipality, idea, request.user)  # type: ignore[attr-defined]
+    detail = selectors.idea_detail(
+        request.municipality,  # type: ignore[attr-defined]
+        idea,
+        request.user,
+        with_comments=False,  # served by /comments
+    )
     idea = detail.idea
     data = idea_out(request, idea)
     data.update(

@@ -1173,15 +1173,21 @@ def allocate(
 
 def _showcase(counts: list[int], target: int) -> int | None:
     """Make one idea have exactly `target` comments, keeping the total (for the benchmark)."""
-    if sum(counts) < 2 * target or not counts:
+    if not counts or sum(counts) < 2 * target:
         return None
     nearest = min(range(len(counts)), key=lambda i: (abs(counts[i] - target), i))
-    largest = max(range(len(counts)), key=lambda i: (counts[i] if i != nearest else -1, -i))
     delta = target - counts[nearest]
-    if counts[largest] - delta < 0:
-        return None
     counts[nearest] = target
-    counts[largest] -= delta
+    others = sorted((i for i in range(len(counts)) if i != nearest), key=lambda i: -counts[i])
+    if delta < 0:
+        counts[others[0]] -= delta  # the surplus goes to the most discussed other idea
+        return nearest
+    for index in others:  # taken from the most discussed ones first
+        taken = min(delta, counts[index])
+        counts[index] -= taken
+        delta -= taken
+        if not delta:
+            break
     return nearest
 
 

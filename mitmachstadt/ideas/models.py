@@ -108,15 +108,24 @@ class Idea(MunicipalityOwned):
         ordering = ["-submitted_at", "-id"]
         indexes = [
             models.Index(fields=["municipality", "state", "-submitted_at", "-id"]),
-            models.Index(fields=["municipality", "-up_count", "-id"]),
-            models.Index(fields=["municipality", "-rated_score", "-id"]),
-            models.Index(fields=["municipality", "-comment_count", "-id"]),
-            models.Index(fields=["municipality", "-controversy", "-id"]),
-            models.Index(fields=["municipality", "-trending", "-id"]),
             models.Index(fields=["municipality", "lat", "lon"]),
-            # Scale (issue #4): "newest" over all public states walks this index instead of
-            # sorting every idea; counts of public ideas read only this small one.
-            models.Index(fields=["municipality", "-submitted_at", "-id"], name="idea_newest_idx"),
+            # Scale (issue #4): one index per list order, walked in order, that also holds the
+            # public test (state, is_hidden), so even deep pages never touch the table rows
+            # they skip; counts of public ideas read only the small last one.
+            *(
+                models.Index(
+                    fields=["municipality", f"-{column}", "-id", "state", "is_hidden"],
+                    name=f"idea_order_{order}",
+                )
+                for order, column in (
+                    ("newest", "submitted_at"),
+                    ("supported", "up_count"),
+                    ("rated", "rated_score"),
+                    ("discussed", "comment_count"),
+                    ("controversial", "controversy"),
+                    ("trending", "trending"),
+                )
+            ),
             models.Index(fields=["municipality", "state", "is_hidden"], name="idea_public_idx"),
         ]
 

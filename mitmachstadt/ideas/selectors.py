@@ -188,7 +188,11 @@ def idea_page(
         if flt.field:
             qs = qs.distinct()
         count = qs.count()
-        items = list(_list_queryset(qs.order_by(*_ORDER_FIELDS[order]))[start : start + page_size])
+        ordering = _ORDER_FIELDS[order]
+        # The page's ids are picked in a subquery along the order's covering index (deep pages
+        # skip index entries, not rows); only these rows are read and joined. One query.
+        page_ids = qs.order_by(*ordering).values("pk")[start : start + page_size]
+        items = list(_list_queryset(Idea.objects.filter(pk__in=page_ids)).order_by(*ordering))
     return IdeaPage(
         items=items, count=count, page=page, page_size=page_size, order=order, seed=seed
     )
@@ -229,8 +233,13 @@ class IdeaDetail:
     following: bool
 
 
-def idea_detail(municipality: Any, idea: Idea, user: Any) -> IdeaDetail:
-    """Everything the idea page shows, in a fixed number of queries."""
+def idea_detail(
+    municipality: Any, idea: Idea, user: Any, *, with_comments: bool = True
+) -> IdeaDetail:
+    """Everything the idea page shows, in a fixed number of queries.
+
+    `with_comments=False` skips the discussion (the API serves it from its own endpoint).
+    """
     # One query tells which of the rarely used relations exist; the empty ones are "prefetched"
     # with .none(), which Django answers without a query (a typical idea page: 9 queries).
     signed_in = getattr(user, "is_authenticated", False)
@@ -284,8 +293,10 @@ def idea_detail(municipality: Any, idea: Idea, user: Any) -> IdeaDetail:
             .order_by("pk")
         ):
             (links_out if link.source_id == idea.pk else links_in).append(link)
-    comments = list(
-        Comment.objects.filter(idea=idea).select_related("author").order_by("created", "id")
+    comments = (
+        list(Comment.objects.filter(idea=idea).select_related("author").order_by("created", "id"))
+        if with_comments
+        else []
     )
     children: dict[int, list[Comment]] = {}
     roots: list[Comment] = []
