@@ -92,7 +92,11 @@ def run_wrk(
     for line in result.stdout.splitlines():
         if line.startswith("BENCH-JSON "):
             data: dict[str, Any] = json.loads(line.removeprefix("BENCH-JSON "))
-            data["rps"] = data["requests"] / data["duration_s"] if data["duration_s"] else 0.0
+            # The traffic's own span: shorter than the duration when the budget ran out first.
+            span = data.get("active_s") or data["duration_s"]
+            span = min(span, data["duration_s"]) if data["duration_s"] else span
+            data["rps"] = data["requests"] / span if span else 0.0
+            data["duration_s"] = span
             return data
     raise RuntimeError(f"wrk gave no summary:\n{result.stdout}\n{result.stderr}")
 

@@ -4,10 +4,26 @@
 -- "Name: value" joined by " ;; "), picks requests at random per thread, stops a thread after
 -- its share of the request budget, and prints a JSON summary with latency percentiles.
 
+local ffi = require("ffi")
+ffi.cdef[[
+  typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+  int clock_gettime(int clk_id, bench_timespec *tp);
+]]
+local ts = ffi.new("bench_timespec")
+
+local function now_us()
+  ffi.C.clock_gettime(1, ts) -- CLOCK_MONOTONIC
+  return tonumber(ts.tv_sec) * 1e6 + tonumber(ts.tv_nsec) / 1e3
+end
+
 local requests = {}
 local budget = 0
 local count = 0
 local seed = 1
+-- Wall-clock span of this thread's traffic: wrk itself always sleeps the full duration, so
+-- when the request budget ends a thread early, the rate is computed over this span instead.
+first_us = 0
+last_us = 0
 
 local function split(text, sep)
   local out = {}
@@ -53,11 +69,13 @@ function init(args)
 end
 
 function request()
+  if first_us == 0 then first_us = now_us() end
   return requests[math.random(#requests)]
 end
 
 function response(status, headers, body)
   count = count + 1
+  last_us = now_us()
   if budget > 0 and count >= budget then
     wrk.thread:stop()
   end
@@ -68,12 +86,20 @@ function done(summary, latency, requests_)
   for _, q in ipairs({50, 90, 95, 99}) do
     p[#p + 1] = string.format('"p%d": %.3f', q, latency:percentile(q) / 1000)
   end
+  local first, last = nil, 0
+  for _, thread in ipairs(threads) do
+    local f, l = thread:get("first_us"), thread:get("last_us")
+    if f and f > 0 and (first == nil or f < first) then first = f end
+    if l and l > last then last = l end
+  end
+  local active = 0
+  if first then active = (last - first) / 1e6 end
   io.write("BENCH-JSON ")
   io.write(string.format(
-    '{"requests": %d, "duration_s": %.4f, "bytes": %d, '
+    '{"requests": %d, "duration_s": %.4f, "active_s": %.4f, "bytes": %d, '
       .. '"errors": {"connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d}, '
       .. '"latency_ms": {"mean": %.3f, "max": %.3f, %s}}\n',
-    summary.requests, summary.duration / 1e6, summary.bytes,
+    summary.requests, summary.duration / 1e6, active, summary.bytes,
     summary.errors.connect, summary.errors.read, summary.errors.write,
     summary.errors.status, summary.errors.timeout,
     latency.mean / 1000, latency.max / 1000, table.concat(p, ", ")))

@@ -366,21 +366,46 @@ class App:
             env["GUNICORN_CMD_ARGS"] = "--reuse-port"
         out = self.log.open("ab") if self.log else subprocess.DEVNULL
         self.process = subprocess.Popen(
-            [CLI, "serve", "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers)],
+            [
+                CLI,
+                "serve",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(self.workers),
+                # The first request imports every app; on a busy machine that can take long.
+                "--timeout",
+                "120",
+            ],
             env=env,
             cwd=ROOT,
             stdout=out,
             stderr=out,
             start_new_session=True,
         )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise StackError(f"the app server exited (see {self.log})")
             if len(proc_children(self.process.pid)) >= self.workers and _healthy(self.port, host):
+                self.warm_up(host)
                 return
             time.sleep(0.2)
         raise StackError("the app server did not become healthy")
+
+    def warm_up(self, host: str) -> None:
+        """Concurrent requests so that every worker has imported the apps and URLs."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        def get(path: str) -> None:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{self.port}{path}", headers={"Host": host}
+            )
+            with contextlib.suppress(OSError), urllib.request.urlopen(request, timeout=150):
+                pass
+
+        with ThreadPoolExecutor(self.workers * 2) as pool:
+            list(pool.map(get, ["/", "/ideas/", "/api/v1/ideas"] * self.workers * 2))
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -404,7 +429,7 @@ class App:
 def _healthy(port: int, host: str) -> bool:
     request = urllib.request.Request(f"http://127.0.0.1:{port}/healthz", headers={"Host": host})
     try:
-        with urllib.request.urlopen(request, timeout=2) as response:
+        with urllib.request.urlopen(request, timeout=150) as response:
             return bool(json.loads(response.read()).get("status") == "ok")
     except OSError:
         return False

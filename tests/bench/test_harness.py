@@ -1,0 +1,266 @@
+"""The benchmark harness's own parts: wrk driving, /proc readings, endpoint lists, the report."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench import load, report, run, stack
+
+
+class _Handler(BaseHTTPRequestHandler):
+    seen: list[tuple[str, str, str]] = []
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode() if length else ""
+        self.seen.append((self.command, self.path, self.headers.get("Host", "")))
+        status = 404 if self.path == "/missing" else 200
+        payload = b'{"ok": true, "body": "' + body.encode() + b'"}'
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("X-Queries", "3")
+        self.send_header("X-Queries-By-Db", "default=1;replica=2")
+        self.send_header("X-App-CPU-Ms", "1.50")
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_PUT = _answer
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def server() -> Iterator[int]:
+    _Handler.seen = []
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield httpd.server_address[1]
+    finally:
+        httpd.shutdown()
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
+def test_wrk_is_bounded_by_the_request_budget_and_reports_percentiles(
+    server: int, tmp_path: Path
+) -> None:
+    requests = [
+        load.Request("GET", "/a?x=1", {"Host": "alpha.test"}),
+        load.Request("PUT", "/b", {"Host": "alpha.test", "X-Test": "1"}, '{"value": 1}'),
+    ]
+    data = load.run_wrk(
+        port=server,
+        request_file=load.write_requests(tmp_path / "r.txt", requests),
+        duration_s=20,
+        connections=2,
+        threads=2,
+        budget=200,
+    )
+    # Each thread stops after its share; in-flight requests may add one per connection.
+    assert 200 <= data["requests"] <= 204
+    assert data["duration_s"] < 15
+    assert set(data["latency_ms"]) >= {"p50", "p90", "p95", "p99", "mean", "max"}
+    assert data["latency_ms"]["p50"] <= data["latency_ms"]["p99"]
+    assert data["errors"]["status"] == 0
+    methods = {(m, p, h) for m, p, h in _Handler.seen}
+    assert methods == {("GET", "/a?x=1", "alpha.test"), ("PUT", "/b", "alpha.test")}
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
+def test_wrk_counts_error_statuses(server: int, tmp_path: Path) -> None:
+    data = load.run_wrk(
+        port=server,
+        request_file=load.write_requests(tmp_path / "r.txt", [load.Request("GET", "/missing")]),
+        duration_s=5,
+        connections=1,
+        threads=1,
+        budget=20,
+    )
+    assert data["errors"]["status"] == data["requests"] >= 20
+
+
+def test_probe_reads_the_diagnostics_headers(server: int) -> None:
+    result = load.probe(server, [load.Request("GET", "/x", {"Host": "alpha.test"})], samples=5)
+    assert result["statuses"] == {200: 5}
+    assert result["queries_max"] == 3
+    assert result["queries_by_db"] == {"default": 1, "replica": 2}
+    assert result["view_cpu_ms_median"] == 1.5
+
+
+def test_request_lines_reject_tabs_and_newlines() -> None:
+    assert load.Request("GET", "/x", {"A": "b"}).line() == "GET\t/x\tA: b\t"
+    with pytest.raises(ValueError):
+        load.Request("POST", "/x", body="a\nb").line()
+
+
+def test_proc_readings_of_processes_we_started() -> None:
+    assert stack.proc_cpu_seconds(os.getpid()) > 0
+    assert stack.proc_rss_mb(os.getpid()) > 10
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import time; sum(range(3_000_000)); time.sleep(30)"]
+    )
+    try:
+        deadline = 200
+        while child.pid not in stack.proc_children(os.getpid()) and deadline:
+            deadline -= 1
+        assert child.pid in stack.proc_children(os.getpid())
+    finally:
+        child.kill()
+        child.wait()
+    assert stack.proc_cpu_seconds(999_999_999) == 0.0
+
+
+def test_the_endpoint_lists_cover_the_issue() -> None:
+    targets = {
+        "idea_ids": [1, 2, 3],
+        "showcase_id": 9,
+        "showcase_comments": 200,
+        "pages": 6000,
+        "located_ideas": 60000,
+        "search_words": ["Radweg Bahnhof"],
+        "similar_texts": ["Mehr Bänke & Bäume"],
+        "reaction_ids": [1, 2],
+        "reaction_mode": "updown",
+        "tokens": ["mms_a", "mms_b"],
+        "discussed_ids": [5, 6],
+    }
+    city = {e.name: e for e in run.city_endpoints(targets, host="scale-1.localhost")}
+    for name in (
+        "healthz",
+        *(f"api-list-{o}" for o in run.ORDERS),
+        "api-detail",
+        "api-comments-200",
+        "api-geojson",
+        "api-search",
+        "api-similar",
+        "api-reaction",
+        "html-list",
+        "html-detail-200",
+        "html-map",
+        "html-dashboard",
+    ):
+        assert name in city, name
+    assert all(r.headers["Host"] == "scale-1.localhost" for e in city.values() for r in e.requests)
+    assert city["api-similar"].requests[0].path.endswith("Mehr%20B%C3%A4nke%20%26%20B%C3%A4ume")
+    reaction = city["api-reaction"].requests[0]
+    assert reaction.method == "PUT" and reaction.headers["Authorization"].startswith("Bearer ")
+    assert city["api-list-deep"].requests[0].path == "/api/v1/ideas?page=4800"
+    compare = {e.name for e in run.compare_endpoints(targets, host="compare.localhost")}
+    assert {"html-list", "html-list-p50", "html-detail", "api-reaction"} <= compare
+
+
+def _result() -> dict[str, Any]:
+    def row(name: str, rps: float, p95: float, **extra: Any) -> dict[str, Any]:
+        return {
+            "name": name,
+            "label": name,
+            "available": True,
+            "rps": rps,
+            "vs_healthz": rps / 1000,
+            "latency_ms": {"p50": p95 / 2, "p90": p95, "p95": p95, "p99": p95 * 2},
+            "errors": {"connect": 0, "read": 0, "write": 0, "status": 0, "timeout": 0},
+            "app_cpu_ms": extra.pop("app", 5.0),
+            "db_cpu_ms": 1.0,
+            "bytes_per_request": 2048,
+            "rss_mb": [120.0, 130.0],
+            "probe": {"queries_max": extra.pop("queries", 4)},
+            **extra,
+        }
+
+    return {
+        "date": "2026-01-01T00:00:00+00:00",
+        "mode": "full",
+        "duration_min": 30,
+        "machine": {
+            "cpu": "CPU",
+            "cores": 2,
+            "memory_gb": 8,
+            "kernel": "6",
+            "python": "3.11",
+            "django": "5.2",
+            "sqlite": "3.40",
+            "postgresql": "15",
+            "wrk": "wrk 4",
+        },
+        "settings": {"connections": 8, "wrk_threads": 2, "duration_s": 10, "budget_requests": 1},
+        "load_average_start": ["0.1", "0.1", "0.1"],
+        "load_average_end": ["1", "1", "1"],
+        "scenarios": [
+            {
+                "name": "compare-postgres",
+                "database": "PostgreSQL",
+                "data": "compare-2000",
+                "stack": "4 workers",
+                "endpoints": [
+                    row("healthz", 1000, 5),
+                    row("html-list", 400, 40, app=20.0, queries=7),
+                    row("html-list-p50", 400, 40, app=20.0, queries=7),
+                    row("html-detail", 300, 40, app=18.0, queries=9),
+                ],
+                "checks": {},
+            },
+            {
+                "name": "city-postgres",
+                "database": "PostgreSQL",
+                "data": "city",
+                "stack": "4 workers",
+                "endpoints": [
+                    row("healthz", 1000, 5),
+                    row("api-list-newest", 600, 50),
+                    {"name": "html-list", "label": "idea list page", "available": False},
+                    row("api-detail", 400, 120),
+                    row("api-geojson", 3, 250),
+                    row("api-search", 100, 200),
+                    row("api-similar", 100, 90),
+                    row("api-reaction", 1200, 30),
+                ],
+                "checks": {"counts": {"ideas_checked": 10, "mismatched": 0, "reactions": 5}},
+            },
+        ],
+    }
+
+
+def test_goals_are_judged_from_the_figures() -> None:
+    by_goal = {(g["goal"], g["where"]): g["reached"] for g in report.goals(_result())}
+    compare = "compare-2000, PostgreSQL"
+    assert by_goal[("idea list page 1: ≤ 30 ms app CPU, ≤ 10 queries", f"{compare} (html-list)")]
+    assert not by_goal[
+        ("idea page with its comments: ≤ 15 ms app CPU, ≤ 10 queries", f"{compare} (html-detail)")
+    ]
+    list_goal = "idea list ≥ 50 % of /healthz throughput, p95 < 100 ms"
+    assert by_goal[(list_goal, "city-postgres (api-list-newest)")]
+    detail_goal = "idea detail ≥ 50 % of /healthz throughput, p95 < 100 ms"
+    assert not by_goal[(detail_goal, "city-postgres (api-detail)")]
+    assert by_goal[("map GeoJSON of all located ideas p95 < 300 ms", "city-postgres (api-geojson)")]
+    assert not by_goal[("search p95 < 150 ms", "city-postgres (api-search)")]
+    assert by_goal[("similar ideas p95 < 150 ms", "city-postgres (api-similar)")]
+    assert by_goal[("≥ 1,000 reactions/s on PostgreSQL with exact counts", "city-postgres")]
+    assert by_goal[("worker RSS < 200 MB", "all runs (max)")]
+
+
+def test_markdown_and_benchmarks_md_update(tmp_path: Path) -> None:
+    text = report.markdown(_result())
+    assert "| idea list page | not available yet |" in text
+    assert "### compare-postgres: PostgreSQL, compare-2000 data" in text
+    assert "**not reached**" in text
+    path = tmp_path / "BENCHMARKS.md"
+    path.write_text(f"# Benchmarks\n\nintro\n\n{report.BEGIN}\nold\n{report.END}\n\nafter\n")
+    report.update_benchmarks_md(path, text)
+    updated = path.read_text()
+    assert "old" not in updated and text in updated
+    assert updated.startswith("# Benchmarks\n\nintro") and updated.rstrip().endswith("after")
+    report.update_benchmarks_md(path, "new\n")
+    assert updated.count(report.BEGIN) == path.read_text().count(report.BEGIN) == 1
