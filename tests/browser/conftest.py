@@ -31,18 +31,30 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
+_SHARED: dict[str, Any] = {}
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not os.path.exists(CHROMIUM):
         pytest.skip("Debian chromium is not installed (apt-get install chromium)")
+    # Test modules elsewhere import this fixture, which gives each module its own session
+    # fixture; Playwright's sync API allows one instance per thread, so they all share it.
+    if "browser" in _SHARED:
+        yield _SHARED["browser"]
+        return
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
-        yield instance
-        instance.close()
+        _SHARED["browser"] = instance
+        try:
+            yield instance
+        finally:
+            _SHARED.pop("browser", None)
+            instance.close()
 
 
 @pytest.fixture
