@@ -2,9 +2,42 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from .models import Application, Registration
+
+PROCESSING = [
+    {
+        "key": "event_registrations",
+        "name": _("Registrations for events"),
+        "purpose": _(
+            "Organising events: places and the waiting list, reminders, telling you about changes."
+        ),
+        "data": _(
+            "Your account, the event, your status (registered, waiting, cancelled) and the note "
+            "for the organisers if you wrote one."
+        ),
+        "legal_basis": _("Art. 6(1)(e) GDPR"),
+        "retention": _("Deleted one year after the event."),
+        "recipients": _(
+            "The organisers of the event. Registered participants see the online link."
+        ),
+    },
+    {
+        "key": "open_call_applications",
+        "name": _("Applications to open calls"),
+        "purpose": _(
+            "Choosing the members of a participation format and telling you the decision."
+        ),
+        "data": _("Your account, your answers to the call, the decision and its message."),
+        "legal_basis": _("Art. 6(1)(e) GDPR"),
+        "retention": _("Deleted one year after the call closes."),
+        "recipients": _("The organisers of the call."),
+    },
+]
 
 
 def export(user: Any) -> dict[str, list[dict[str, Any]]]:
@@ -37,6 +70,13 @@ def export(user: Any) -> dict[str, list[dict[str, Any]]]:
         for a in Application.objects.filter(user=user).select_related("call", "municipality")
     ]
     return {"event_registrations": registrations, "open_call_applications": applications}
+
+
+def purge(now: dt.datetime) -> dict[str, int]:
+    """Apply the retention periods (registrations and applications after one year)."""
+    from .services import retention_apply
+
+    return retention_apply(now=now)
 
 
 def erase(user: Any, *, keep_content: bool) -> None:

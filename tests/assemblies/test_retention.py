@@ -181,3 +181,20 @@ def test_personal_data_hooks_cover_staff_actions(municipality: Any, organiser: A
         "assembly_paper_replies_entered": [],
     }
     assert Response.objects.get(invitation=invitation).willing  # the answer itself stays
+
+
+@pytest.mark.django_db
+def test_privacy_hooks_describe_and_apply_the_retention(municipality: Any, organiser: Any) -> None:
+    assert {row["key"] for row in personal_data.PROCESSING} == {
+        "assembly_register",
+        "assembly_invitations",
+    }
+    assembly = make_assembly(municipality)
+    invite(assembly, organiser)
+    respond(assembly, share=0.5)
+    assert personal_data.purge(timezone.now()) == {"assembly_addresses": 0, "assembly_contacts": 0}
+    later = timezone.now() + dt.timedelta(days=RETENTION_DAYS + 30)
+    counts = personal_data.purge(later)
+    assert counts["assembly_addresses"] == assembly.invitations
+    assert counts["assembly_contacts"] > 0
+    assert _with_addresses(assembly) == set()

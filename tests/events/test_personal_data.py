@@ -49,3 +49,20 @@ def test_erase_frees_the_place_for_the_waiting_list(municipality: Any) -> None:
     assert not Registration.objects.filter(user=leaving).exists()
     assert not Application.objects.filter(user=leaving).exists()
     assert Registration.objects.get(user=waiting).status == Registration.Status.CONFIRMED
+
+
+@pytest.mark.django_db
+def test_processing_register_and_purge(municipality: Any) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    keys = {row["key"] for row in personal_data.PROCESSING}
+    assert keys == {"event_registrations", "open_call_applications"}
+    for row in personal_data.PROCESSING:
+        assert {"name", "purpose", "data", "legal_basis", "retention", "recipients"} <= set(row)
+    event = make_event(municipality)
+    services.registration_create(event=event, user=UserFactory(municipality=municipality))
+    assert personal_data.purge(timezone.now()) == {"registrations": 0, "applications": 0}
+    later = timezone.now() + dt.timedelta(days=400)
+    assert personal_data.purge(later) == {"registrations": 1, "applications": 0}
