@@ -153,11 +153,12 @@ def _mark_emails_verified(users: Any) -> None:
 
 def _content_steps() -> list[Any]:
     # Domain content in dependency order; each step takes (municipality, people, data).
-    from .seed_ideas import seed_ideas
     from .seed_events import seed_events
+    from .seed_ideas import seed_ideas
+    from .seed_moderation import seed_moderation
     from .seed_projects import seed_projects
 
-    return [seed_ideas, seed_projects, seed_events]
+    return [seed_ideas, seed_projects, seed_events, seed_moderation]
 
 
 @transaction.atomic

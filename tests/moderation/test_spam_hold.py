@@ -135,3 +135,16 @@ def test_ip_address_of_the_request_is_kept_and_shared_addresses_count(
     assert "shared_ip" not in checks[1].signals
     assert "shared_ip" in checks[2].signals
     assert Comment.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_seeded_demo_content_is_not_scored(
+    idea: Any, participant: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        for number in range(12):
+            idea_services.comment_create(
+                idea=idea, author=participant, text=f"Demo {number}", is_demo=True
+            )
+    assert not SpamCheck.objects.exists()
+    assert not Comment.objects.filter(is_hidden=True).exists()
