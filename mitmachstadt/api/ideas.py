@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
@@ -309,32 +310,26 @@ def ideas_geojson(
     field: str | None = None,
     district: str | None = None,
     state: str | None = None,
-) -> dict[str, Any]:
+) -> HttpResponse:
     """A GeoJSON FeatureCollection of every public idea with a point."""
-    rows = selectors.located_ideas(
+    rows = selectors.located_rows(
         request.municipality,  # type: ignore[attr-defined]
         selectors.IdeaFilter(field=field or "", district=district or "", state=state or ""),
     )
-    base = request.build_absolute_uri("/ideas/")
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "id": row["pk"],
-                "geometry": {"type": "Point", "coordinates": [row["lon"], row["lat"]]},
-                "properties": {
-                    "id": row["pk"],
-                    "title": row["title"],
-                    "state": row["state"],
-                    "url": f"{base}{row['pk']}/",
-                    "supports": row["up_count"],
-                    "comments": row["comment_count"],
-                },
-            }
-            for row in rows
-        ],
-    }
+    # Tens of thousands of features: written as JSON text directly, which is several times
+    # faster than building dicts for the generic serialiser (same document).
+    base = json.dumps(request.build_absolute_uri("/ideas/"))[1:-1]
+    dumps = json.dumps
+    features = ",".join(
+        f'{{"type":"Feature","id":{pk},"geometry":{{"type":"Point","coordinates":'
+        f'[{lon!r},{lat!r}]}},"properties":{{"id":{pk},"title":{dumps(title)},'
+        f'"state":{dumps(state)},"url":"{base}{pk}/","supports":{up},"comments":{comments}}}}}'
+        for pk, title, state, lat, lon, up, comments in rows
+    )
+    return HttpResponse(
+        '{"type":"FeatureCollection","features":[' + features + "]}",
+        content_type="application/json; charset=utf-8",
+    )
 
 
 @router.get("/{int:idea_id}", response=IdeaDetailOut, summary="One idea")

@@ -115,18 +115,28 @@ def fair_random_order(
 ) -> list[int]:
     """Ids ordered by a seeded weighted shuffle: less-shown ideas tend to come first.
 
-    Each idea draws u from SHA-256(seed, id) and sorts by -ln(u) * (1 + exposure)^alpha, the
-    exponential-clock form of weighted sampling without replacement (Efraimidis-Spirakis) with
-    weight (1 + exposure)^-alpha. A pure function of the seed and the frozen exposure counts.
+    Each idea draws u from a keyed 64-bit mix (SplitMix64) of SHA-256(seed) and its id and sorts
+    by -ln(u) * (1 + exposure)^alpha, the exponential-clock form of weighted sampling without
+    replacement (Efraimidis-Spirakis) with weight (1 + exposure)^-alpha. A pure function of the
+    seed and the frozen exposure counts; vectorised, so 100,000 ideas take milliseconds.
     """
+    import numpy as np
 
-    def key(row: tuple[int, int]) -> tuple[float, int]:
-        pk, exposure = row
-        digest = hashlib.sha256(f"{seed}:{pk}".encode()).digest()
-        u = (int.from_bytes(digest[:8], "big") + 1) / (2**64 + 2)
-        return (-math.log(u) * (1 + exposure) ** alpha, pk)
-
-    return [pk for pk, _ in sorted(rows, key=key)]
+    if not rows:
+        return []
+    key = int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big")
+    ids = np.fromiter((pk for pk, _ in rows), dtype=np.uint64, count=len(rows))
+    exposure = np.fromiter((e for _, e in rows), dtype=np.float64, count=len(rows))
+    z = ids ^ np.uint64(key)
+    # SplitMix64's finaliser; unsigned arithmetic wraps modulo 2^64 as intended.
+    z = z + np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z = z ^ (z >> np.uint64(31))
+    u = ((z >> np.uint64(11)).astype(np.float64) + 1.0) / (2.0**53 + 2.0)
+    keys = -np.log(u) * (1.0 + exposure) ** alpha
+    order = np.lexsort((ids, keys))  # by key, ties by id
+    return [int(pk) for pk in ids[order]]
 
 
 def _random_ids(municipality: Any, flt: IdeaFilter, seed: str) -> list[int]:
@@ -191,8 +201,8 @@ def idea_page(
         ordering = _ORDER_FIELDS[order]
         # The page's ids are picked in a subquery along the order's covering index (deep pages
         # skip index entries, not rows); only these rows are read and joined. One query.
-        page_ids = qs.order_by(*ordering).values("pk")[start : start + page_size]
-        items = list(_list_queryset(Idea.objects.filter(pk__in=page_ids)).order_by(*ordering))
+        window = qs.order_by(*ordering).values("pk")[start : start + page_size]
+        items = list(_list_queryset(Idea.objects.filter(pk__in=window)).order_by(*ordering))
     return IdeaPage(
         items=items, count=count, page=page, page_size=page_size, order=order, seed=seed
     )
@@ -349,6 +359,17 @@ def located_ideas(municipality: Any, flt: IdeaFilter | None = None) -> list[dict
         "pk", "title", "state", "lat", "lon", "up_count", "comment_count", "district__name"
     )
     return [dict(row) for row in rows.order_by("-pk").distinct()]
+
+
+def located_rows(
+    municipality: Any, flt: IdeaFilter | None = None
+) -> list[tuple[int, str, str, float | None, float | None, int, int]]:
+    """Located public ideas as (pk, title, state, lat, lon, up_count, comment_count) tuples,
+    newest id first: one query without joins unless a filter needs them (the GeoJSON feed)."""
+    flt = flt or IdeaFilter()
+    qs = _filtered(municipality, flt).filter(lat__isnull=False, lon__isnull=False)
+    rows = qs.values_list("pk", "title", "state", "lat", "lon", "up_count", "comment_count")
+    return list(rows.order_by("-pk").distinct() if flt.field else rows.order_by("-pk"))
 
 
 def user_drafts(municipality: Any, user: Any) -> QuerySet[Idea]:
