@@ -20,6 +20,7 @@ commands:
   seed           seed data: the demo (default), --profile compare-2000, or synthetic at scale
   createtenant   add a municipality: createtenant SLUG "Name" --host HOST [--host HOST]
   lottery        citizens' assembly selection from CSV files (see --help)
+  retention      erase data past its retention period (IP addresses, unverified accounts); daily
   <django>       any Django management command (check, shell, createsuperuser, ...)
 """
 
