@@ -148,10 +148,14 @@ def _absolute(municipality: Any, path: str) -> str:
     return f"{scheme}://{domain.host}{path}"
 
 
-def export_build(*, export_id: str) -> DataExport:
+def export_build(*, export_id: str) -> DataExport | None:
     """Build the ZIP of an export request and tell the person it is ready."""
     with transaction.atomic():
-        export = DataExport.objects.select_for_update().select_related("user").get(pk=export_id)
+        export = (
+            DataExport.objects.select_for_update().select_related("user").filter(pk=export_id)
+        ).first()
+        if export is None:
+            return None  # the account was deleted in the meantime
         if export.status != DataExport.Status.PENDING:
             return export
         export.status = DataExport.Status.RUNNING
@@ -159,13 +163,13 @@ def export_build(*, export_id: str) -> DataExport:
     user = export.user
     try:
         content = build_zip(user)
+        export.file.save(f"{export.pk}.zip", ContentFile(content), save=False)
     except Exception:
         logger.exception("data export %s failed", export.pk)
         DataExport.objects.filter(pk=export.pk).update(
             status=DataExport.Status.FAILED, finished=timezone.now()
         )
         raise
-    export.file.save(f"{export.pk}.zip", ContentFile(content), save=False)
     export.size = len(content)
     export.status = DataExport.Status.READY
     export.finished = timezone.now()

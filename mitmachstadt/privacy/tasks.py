@@ -10,7 +10,8 @@ def build_export(export_id: str) -> str:
     """Build the ZIP of one data export request."""
     from .services import export_build
 
-    return str(export_build(export_id=export_id).status)
+    export = export_build(export_id=export_id)
+    return str(export.status) if export is not None else "gone"
 
 
 @task()

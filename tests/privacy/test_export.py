@@ -128,3 +128,21 @@ def test_only_the_owner_can_download_and_requests_are_spaced(
     again = client.post("/accounts/privacy/export/", follow=True)
     assert "vor wenigen Minuten" in again.content.decode()
     assert DataExport.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_failed_build_is_marked_and_a_vanished_request_is_ignored(
+    municipality: Any, participant: Any, settings: Any, tmp_path: Any
+) -> None:
+    from mitmachstadt.privacy.tasks import build_export
+
+    export = services.export_request(user=participant, municipality=municipality)
+    # The storage directory cannot be created: a file is in the way.
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("x")
+    settings.PRIVATE_ROOT = blocker
+    with pytest.raises(OSError):
+        services.export_build(export_id=str(export.pk))
+    export.refresh_from_db()
+    assert export.status == DataExport.Status.FAILED
+    assert build_export.call("00000000-0000-0000-0000-000000000000") == "gone"
