@@ -306,3 +306,56 @@ def test_authors_and_reporters_get_feedback_by_mail(
     assert any("bearbeitet" in s for s in subjects)  # to the reporter: no violation
     assert any("wieder sichtbar" in s for s in subjects)  # to the idea's author
     assert "keinen Verstoß" in next(m.body for m in mail.outbox if "bearbeitet" in m.subject)
+
+
+@pytest.mark.django_db
+def test_every_moderator_action_is_refused_to_participants_and_foreign_moderators(
+    idea: Any,
+    comment: Any,
+    author: Any,
+    participant: Any,
+    moderator: Any,
+    other_municipality: Any,
+) -> None:
+    town = idea.municipality
+    report = services.report_create(
+        municipality=town, target=idea, reporter=participant, reason=Reason.SPAM
+    )
+    block = services.account_block(municipality=town, user=author, actor=moderator, reason="x")
+    services.content_hide(target=comment, actor=moderator, public_reason="Weg.")
+    template = services.answer_template_save(
+        municipality=town, actor=moderator, title="Danke", text="Danke für Ihre Idee."
+    )
+    other_idea = make_idea(municipality=town, author=participant, title="Eine zweite Idee")
+    before = ModerationAction.objects.count()
+    actions = [
+        lambda actor: services.report_assign(report=report, actor=actor, assignee=None),
+        lambda actor: services.report_resolve(report=report, actor=actor),
+        lambda actor: services.report_dismiss(report=report, actor=actor),
+        lambda actor: services.reports_bulk(
+            municipality=town, actor=actor, report_ids=[report.pk], action="dismiss"
+        ),
+        lambda actor: services.content_restore(target=comment, actor=actor),
+        lambda actor: services.comment_edit(comment=comment, actor=actor, text="x", note="y"),
+        lambda actor: services.idea_merge(idea=idea, into=other_idea, actor=actor, reason="x"),
+        lambda actor: services.profile_reset_name(municipality=town, user=author, actor=actor),
+        lambda actor: services.account_unblock(block=block, actor=actor),
+        lambda actor: services.answer_publish(idea=idea, actor=actor, text="Eine Antwort hier."),
+        lambda actor: services.answer_template_delete(template=template, actor=actor),
+        lambda actor: services.settings_update(
+            municipality=town,
+            actor=actor,
+            spam_threshold=0.5,
+            blocked_terms="",
+            hold_first_posts=False,
+        ),
+    ]
+    foreign = make_moderator(other_municipality)
+    for action in actions:
+        for actor in (participant, foreign):
+            with pytest.raises(PermissionDenied):
+                action(actor)
+    assert ModerationAction.objects.count() == before
+    report.refresh_from_db()
+    comment.refresh_from_db()
+    assert report.status == Report.Status.OPEN and comment.is_hidden
