@@ -77,7 +77,12 @@ def _styles() -> dict[str, Any]:
         ),
         "body": base,
         "small": ParagraphStyle(
-            "small", parent=base, fontSize=8, leading=10, textColor=colors.HexColor("#4f5b66")
+            "small",
+            parent=base,
+            fontSize=8,
+            leading=10,
+            spaceAfter=4,
+            textColor=colors.HexColor("#4f5b66"),
         ),
         "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=10),
         "cell_bold": ParagraphStyle(
@@ -311,9 +316,21 @@ def report_pdf(report: MonitoringReport) -> bytes:
     )
 
 
+# Spreadsheet programs run text that starts with these as a formula (CSV injection); idea
+# titles are written by anyone, so such text is stored with a leading apostrophe in CSV and
+# as plain text cells in XLSX.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _raw(value: Any) -> Any:
     if isinstance(value, Decimal):
         return float(value) if value != value.to_integral_value() else int(value)
+    return value
+
+
+def _csv_safe(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
     return value
 
 
@@ -327,7 +344,8 @@ def tables_csv(tables: list[Table]) -> str:
             for column, value in zip(table.columns, row, strict=False):
                 if isinstance(value, dt.date):
                     value = value.isoformat()
-                writer.writerow([table.title, number, column, "" if value is None else _raw(value)])
+                value = "" if value is None else _csv_safe(_raw(value))
+                writer.writerow([_csv_safe(table.title), number, _csv_safe(column), value])
     return out.getvalue()
 
 
@@ -359,6 +377,9 @@ def tables_xlsx(tables: list[Table], *, title: str, municipality: Any) -> bytes:
             cell.font = Font(bold=True)
         for row in table.raw or table.rows:
             sheet.append([_raw(v) for v in row])
+            for cell in sheet[sheet.max_row]:
+                if cell.data_type == "f":  # text that merely looks like a formula
+                    cell.data_type = "s"
         for index, column in enumerate(table.columns, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = min(
                 60, max(12, len(str(column)) + 2)

@@ -254,3 +254,18 @@ def test_report_counts_projects_as_they_were_at_the_end_of_the_period(
     assert first.summary["projects"] == 0 and second.summary["projects"] == 1
     (stages_first,) = [t for t in first.tables if t.key == "stages"]
     assert dict(stages_first.raw)["Projektkandidat"] == 1
+
+
+def test_downloads_do_not_run_titles_as_formulas(municipality: Any, client_a: Client) -> None:
+    from mitmachstadt.projects import services as project_services
+
+    idea = idea_in("in_development", municipality=municipality, title='=HYPERLINK("x","y")')
+    project_services.project_ensure(idea=idea)
+    rows = list(
+        csv.DictReader(io.StringIO(client_a.get("/dashboard/figures.csv").content.decode()))
+    )
+    titles = [r["value"] for r in rows if r["column"] == "Projekt"]
+    assert titles == ['\'=HYPERLINK("x","y")']
+    book = load_workbook(io.BytesIO(client_a.get("/dashboard/figures.xlsx").content))
+    cell = book["Geplantes und ausgegebenes Budget je "[:31]]["A2"]
+    assert cell.value == '=HYPERLINK("x","y")' and cell.data_type == "s"
