@@ -459,7 +459,7 @@ def prepare_database(
         log(f"  reusing the seeded database ({info.get('seed_seconds')} s to seed)")
     else:
         started = time.monotonic()
-        out = stack.manage(env, "seed", "--skip-checks", *seed_args)
+        out = stack.manage(env, "seed", "--skip-checks", *seed_args, log=workdir / "seed.log")
         info["seed_seconds"] = round(time.monotonic() - started, 1)
         info["seed_log"] = out.strip().splitlines()[-12:]
         marker.write_text(json.dumps(info))

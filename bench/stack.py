@@ -337,15 +337,28 @@ def app_env(
     return env
 
 
-def manage(env: dict[str, str], *args: str, quiet: bool = True) -> str:
-    result = subprocess.run(
-        [CLI, *args], env=env, cwd=ROOT, text=True, capture_output=True, check=False
-    )
-    if result.returncode != 0:
-        raise StackError(f"mitmachstadt {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-    if not quiet:
-        sys.stdout.write(result.stdout)
-    return result.stdout
+def manage(env: dict[str, str], *args: str, log: Path | None = None) -> str:
+    """Run a `mitmachstadt` command; its output also goes to `log` as it comes (if given)."""
+    with subprocess.Popen(
+        [CLI, *args],
+        env=env,
+        cwd=ROOT,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    ) as process:
+        lines = []
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            if log is not None:
+                with log.open("a") as out:
+                    out.write(line)
+        code = process.wait()
+    output = "".join(lines)
+    if code != 0:
+        raise StackError(f"mitmachstadt {' '.join(args)} failed:\n{output}")
+    return output
 
 
 @dataclass

@@ -579,7 +579,12 @@ class BulkWriter:
         with connection.cursor() as cursor:
             for statement in connection.ops.sequence_reset_sql(no_style(), self._models):
                 cursor.execute(statement)
-            cursor.execute("ANALYZE")
+            if self.vendor == "postgresql" and not connection.in_atomic_block:
+                # VACUUM sets the visibility map, so counts and pages can be answered from the
+                # covering indexes alone (index-only scans); it also analyses.
+                cursor.execute("VACUUM ANALYZE")
+            else:
+                cursor.execute("ANALYZE")
 
 
 def _convert_row(row: Sequence[Any], columns: list[int]) -> tuple[Any, ...]:

@@ -2,8 +2,9 @@
 
 Each idea stores `search_document`: stems and compound parts from core.textsim, so both
 databases match the same terms ("Parkplätze" and "Parkplatzfinder" both yield "parkplatz").
-SQLite indexes it in an FTS5 table; PostgreSQL in a GIN index over to_tsvector('simple', ...),
-and the search page on PostgreSQL also matches the raw text with the 'german' configuration.
+SQLite indexes it in an FTS5 table; PostgreSQL stores to_tsvector('simple', ...) in a generated
+column with a GIN index (migration 0005), and the search page on PostgreSQL also matches the raw
+text with the 'german' configuration (a second stored vector).
 Candidates from the index are re-ranked in Python by textsim.rank.
 """
 
@@ -142,11 +143,10 @@ def _fts_ids(
             """
             SELECT id FROM ideas_idea
             WHERE municipality_id = %s AND (
-                to_tsvector('simple', search_document) @@ to_tsquery('simple', %s)
-                OR to_tsvector('german', title || ' ' || text) @@ websearch_to_tsquery('german', %s)
+                search_vector @@ to_tsquery('simple', %s)
+                OR search_vector_german @@ websearch_to_tsquery('german', %s)
             )
-            ORDER BY ts_rank(to_tsvector('simple', search_document), to_tsquery('simple', %s))
-                DESC, id DESC
+            ORDER BY ts_rank(search_vector, to_tsquery('simple', %s)) DESC, id DESC
             LIMIT %s
             """,
             [municipality_id, tsquery, raw, tsquery, limit],

@@ -148,7 +148,9 @@ def _random_ids(municipality: Any, flt: IdeaFilter, seed: str) -> list[int]:
     )
     ids: list[int] | None = cache.get(cache_key)
     if ids is None:
-        rows = list(_filtered(municipality, flt).values_list("pk", "exposure").distinct())
+        rows_qs = _filtered(municipality, flt).values_list("pk", "exposure")
+        # Only the field filter joins (and may repeat ideas); DISTINCT over every idea is costly.
+        rows = list(rows_qs.distinct() if flt.field else rows_qs)
         ids = fair_random_order(seed, rows)
         cache.set(cache_key, ids, RANDOM_CACHE_SECONDS)
     return ids
