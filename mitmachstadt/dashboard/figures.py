@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -269,10 +269,7 @@ def _days(delta: dt.timedelta) -> float:
 
 
 def answer_stats(
-    municipality: Any,
-    rows: list[tuple[str, dt.datetime | None, dt.datetime | None]],
-    *,
-    now: dt.datetime | None = None,
+    municipality: Any, ideas: QuerySet[Idea], *, now: dt.datetime | None = None
 ) -> AnswerStats:
     """Answer times against the promise: median days and the share answered in time.
 
@@ -280,24 +277,31 @@ def answer_stats(
     answered-in-time over due, so that fresh ideas do not flatter or spoil the figure.
     """
     now = now or timezone.now()
-    promise = municipality.answer_days
-    answered_days: list[float] = []
-    due = within = open_overdue = submitted = 0
-    for state, submitted_at, first_answer_at in rows:
-        if submitted_at is None:
-            continue
-        submitted += 1
-        deadline = submitted_at + dt.timedelta(days=promise)
-        if first_answer_at is not None:
-            days = max(0.0, _days(first_answer_at - submitted_at))
-            answered_days.append(days)
-            due += 1
-            if days <= promise:
-                within += 1
-        elif now >= deadline:
-            due += 1
-            if state in OPEN_STATES:
-                open_overdue += 1
+    promise = dt.timedelta(days=municipality.answer_days)
+    submitted = ideas.filter(submitted_at__isnull=False)
+    counts = submitted.aggregate(
+        submitted=Count("pk"),
+        due=Count(
+            "pk", filter=Q(first_answer_at__isnull=False) | Q(submitted_at__lte=now - promise)
+        ),
+        within=Count("pk", filter=Q(first_answer_at__lte=F("submitted_at") + promise)),
+        open_overdue=Count(
+            "pk",
+            filter=Q(
+                state__in=OPEN_STATES,
+                first_answer_at__isnull=True,
+                submitted_at__lte=now - promise,
+            ),
+        ),
+    )
+    # Only the waiting times themselves leave the database, for the median and the buckets.
+    waited = ExpressionWrapper(F("first_answer_at") - F("submitted_at"), DurationField())
+    answered_days = [
+        max(0.0, _days(delta))
+        for delta in submitted.filter(first_answer_at__isnull=False)
+        .annotate(waited=waited)
+        .values_list("waited", flat=True)
+    ]
     buckets = [
         Row(
             key,
@@ -306,14 +310,14 @@ def answer_stats(
         )
         for key, label, low, high in ANSWER_BUCKETS
     ]
-    buckets.append(Row("open", _("not answered yet"), submitted - len(answered_days)))
+    buckets.append(Row("open", _("not answered yet"), counts["submitted"] - len(answered_days)))
     return AnswerStats(
-        promise_days=promise,
-        submitted=submitted,
+        promise_days=municipality.answer_days,
+        submitted=counts["submitted"],
         answered=len(answered_days),
-        due=due,
-        within=within,
-        open_overdue=open_overdue,
+        due=counts["due"],
+        within=counts["within"],
+        open_overdue=counts["open_overdue"],
         median_days=round(statistics.median(answered_days), 1) if answered_days else None,
         buckets=buckets,
     )
@@ -451,7 +455,6 @@ def compute(
             for m in qs.select_related("project__idea").order_by("due", "id")
         ]
 
-    answer_rows = list(ideas.values_list("state", "submitted_at", "first_answer_at"))
     overdue_answers = list(
         ideas.filter(
             state__in=OPEN_STATES,
@@ -482,7 +485,7 @@ def compute(
         milestones_due=milestone_rows(
             milestones.filter(done_on__isnull=True, due__gte=today, due__lte=horizon)
         ),
-        answers=answer_stats(municipality, answer_rows, now=now),
+        answers=answer_stats(municipality, ideas, now=now),
         overdue_ideas=overdue_answers,
     )
 

@@ -246,9 +246,9 @@ def test_figures_take_a_constant_number_of_queries(
     municipality: Any, town: Town, django_assert_max_num_queries: Any
 ) -> None:
     # Counts are aggregated in the database: the number of queries does not grow with ideas.
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         figures.compute(municipality, now=NOW)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         figures.compute(
             municipality,
             figures.DashboardFilter(field=town.fields[0].slug, cluster=town.clusters[0].slug),
