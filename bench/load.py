@@ -8,6 +8,7 @@ import random
 import shutil
 import statistics
 import subprocess
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,7 +103,12 @@ def run_wrk(
 
 
 def probe(
-    port: int, requests: Sequence[Request], *, samples: int = 15, seed: int = 7
+    port: int,
+    requests: Sequence[Request],
+    *,
+    samples: int = 15,
+    seed: int = 7,
+    max_seconds: float = 15,
 ) -> dict[str, Any]:
     """Send a few requests one by one; read status, size and the bench diagnostics headers."""
     rng = random.Random(seed)
@@ -111,9 +117,12 @@ def probe(
     cpu: list[float] = []
     sizes: list[int] = []
     by_db: dict[str, list[int]] = {}
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=180)
+    started = time.monotonic()
     try:
         for _ in range(samples):
+            if queries and time.monotonic() - started > max_seconds:
+                break  # slow pages: a few samples are enough
             request = rng.choice(list(requests))
             connection.request(
                 request.method,
@@ -151,8 +160,9 @@ def fetch(
     *,
     headers: dict[str, str] | None = None,
     body: str = "",
+    timeout: float = 180,
 ) -> tuple[int, dict[str, str], bytes]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         connection.request(method, path, body=body.encode() or None, headers=headers or {})
         response = connection.getresponse()

@@ -70,7 +70,7 @@ def goals(result: dict[str, Any]) -> list[dict[str, Any]]:
                 ok,
             )
     for s in result.get("scenarios", []):
-        if s["data"] != "city":
+        if s.get("data") != "city":
             continue
         where = f"{s['name']}"
         for names, label in (
@@ -102,7 +102,7 @@ def goals(result: dict[str, Any]) -> list[dict[str, Any]]:
                 f"p95 {row['latency_ms']['p95']:.0f} ms",
                 row["latency_ms"]["p95"] < limit,
             )
-        if "PostgreSQL" in s["database"]:
+        if "PostgreSQL" in s.get("database", ""):
             row = endpoint(s, "api-reaction")
             counts = s.get("checks", {}).get("counts", {})
             if row is not None:
@@ -146,6 +146,9 @@ def markdown(result: dict[str, Any]) -> str:
     for g in goals(result):
         lines.append(f"| {g['goal']} | {g['where']} | {g['measured']} | {_mark(g['reached'])} |")
     for s in result.get("scenarios", []):
+        if "error" in s:
+            lines += ["", f"### {s['name']}", "", f"Failed: `{s['error'][-300:]}`"]
+            continue
         lines += ["", f"### {s['name']}: {s['database']}, {s['data']} data", ""]
         seed = s.get("seed", {})
         facts = [s["stack"]]
@@ -165,7 +168,8 @@ def markdown(result: dict[str, Any]) -> str:
         ]
         for row in s.get("endpoints", []):
             if not row.get("available"):
-                lines.append(f"| {row['label']} | not available yet | | | | | | | | | |")
+                why = "failed" if row.get("error") else "not available yet"
+                lines.append(f"| {row['label']} | {why} | | | | | | | | | |")
                 continue
             lat = row["latency_ms"]
             probe = row.get("probe", {})

@@ -250,7 +250,7 @@ def city_endpoints(targets: dict[str, Any], *, host: str, seed: int = 3) -> list
             budget=300,
         ),
         reaction_endpoint(targets, host=host, rng=rng),
-        Endpoint("html-home", "home page", gets(["/"], 1)),
+        Endpoint("html-home", "home page", gets(["/"], 1), budget=1000),
         Endpoint("html-list", "idea list page", gets(["/ideas/"], 1)),
         Endpoint("html-list-p50", "idea list page 50", gets(["/ideas/?page=50"], 1)),
         Endpoint(
@@ -264,7 +264,7 @@ def city_endpoints(targets: dict[str, Any], *, host: str, seed: int = 3) -> list
             "search page",
             gets([f"/ideas/?q={_q(w)}" for w in targets["search_words"]]),
         ),
-        Endpoint("html-map", "map page", gets(["/map/"], 1)),
+        Endpoint("html-map", "map page", gets(["/map/"], 1), budget=100),
         Endpoint("html-dashboard", "dashboard", gets(["/dashboard", "/dashboard/"], 2)),
     ]
     return endpoints
@@ -342,72 +342,103 @@ def run_endpoints(
     st: Stack, endpoints: list[Endpoint], opts: Options, workdir: Path
 ) -> list[dict[str, Any]]:
     results: list[dict[str, Any]] = []
-    healthz_rps = None
+    healthz_rps: float | None = None
     for endpoint in endpoints:
-        status, _h, _b = load.fetch(
-            st.port,
-            "GET" if endpoint.kind == "read" else "OPTIONS",
-            endpoint.requests[0].path,
-            headers=endpoint.requests[0].headers,
-        )
-        if endpoint.kind == "read" and status == 404:
-            log(f"  {endpoint.name}: 404, not available yet")
-            results.append({"name": endpoint.name, "label": endpoint.label, "available": False})
-            continue
-        row: dict[str, Any] = {"name": endpoint.name, "label": endpoint.label, "available": True}
-        if endpoint.probe:
-            row["probe"] = load.probe(st.port, endpoint.requests)
-        request_file = load.write_requests(workdir / f"{endpoint.name}.txt", endpoint.requests)
-        budget = endpoint.budget or opts.budget
-        app_before = sum(app.cpu_seconds() for app in st.apps)
-        db_before = st.db_cpu()
-        other_before = st.other_cpu()
-        children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        busy_before, total_before = busy_jiffies()
-        data = load.run_wrk(
-            port=st.port,
-            request_file=request_file,
-            duration_s=opts.duration,
-            connections=min(opts.connections, 4) if endpoint.budget else opts.connections,
-            threads=opts.threads,
-            budget=budget,
-        )
-        busy_after, total_after = busy_jiffies()
-        children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        requests = max(data["requests"], 1)
-        app_cpu = sum(app.cpu_seconds() for app in st.apps) - app_before
-        db_cpu = st.db_cpu() - db_before
-        other = st.other_cpu() - other_before
-        wrk_cpu = (children_after.ru_utime + children_after.ru_stime) - (
-            children_before.ru_utime + children_before.ru_stime
-        )
-        machine_busy = (busy_after - busy_before) / stack.CLK_TCK
-        elapsed_capacity = (total_after - total_before) / stack.CLK_TCK
-        foreign = max(0.0, machine_busy - app_cpu - db_cpu - other - wrk_cpu)
-        row.update(
-            requests=data["requests"],
-            duration_s=round(data["duration_s"], 2),
-            rps=round(data["rps"], 1),
-            latency_ms=data["latency_ms"],
-            errors=data["errors"],
-            bytes_per_request=int(data["bytes"] / requests),
-            app_cpu_ms=round(1000 * app_cpu / requests, 2),
-            db_cpu_ms=round(1000 * (db_cpu + other) / requests, 2),
-            wrk_cpu_ms=round(1000 * wrk_cpu / requests, 3),
-            foreign_cpu_share=round(foreign / elapsed_capacity, 3) if elapsed_capacity else 0,
-            rss_mb=[round(x, 1) for app in st.apps for x in app.worker_rss_mb()],
-        )
-        if endpoint.name == "healthz":
+        try:
+            row = run_endpoint(st, endpoint, opts, workdir, healthz_rps)
+        except Exception as error:  # one broken endpoint must not end the whole benchmark
+            log(f"  {endpoint.name}: failed: {error!r}")
+            row = {"name": endpoint.name, "label": endpoint.label, "available": False}
+            row["error"] = repr(error)[:300]
+        if endpoint.name == "healthz" and "rps" in row:
             healthz_rps = row["rps"]
-        row["vs_healthz"] = round(row["rps"] / healthz_rps, 3) if healthz_rps else None
-        log(
-            f"  {endpoint.name}: {row['rps']} req/s, p50 {data['latency_ms']['p50']:.1f} ms, "
-            f"p95 {data['latency_ms']['p95']:.1f} ms, app {row['app_cpu_ms']} ms, "
-            f"db {row['db_cpu_ms']} ms, q {row.get('probe', {}).get('queries_max')}, "
-            f"errors {sum(data['errors'].values())}"
-        )
         results.append(row)
+        wait_until_idle(st)
     return results
+
+
+def wait_until_idle(st: Stack, limit_s: float = 600) -> None:
+    """Wait until the workers have worked off requests still queued after wrk stopped."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        started = time.monotonic()
+        try:
+            load.fetch(st.port, "GET", "/healthz", headers={"Host": st.host}, timeout=5)
+        except OSError:
+            continue
+        if time.monotonic() - started < 0.5:
+            return
+
+
+def run_endpoint(
+    st: Stack,
+    endpoint: Endpoint,
+    opts: Options,
+    workdir: Path,
+    healthz_rps: float | None,
+) -> dict[str, Any]:
+    status, _h, _b = load.fetch(
+        st.port,
+        "GET" if endpoint.kind == "read" else "OPTIONS",
+        endpoint.requests[0].path,
+        headers=endpoint.requests[0].headers,
+    )
+    if endpoint.kind == "read" and status == 404:
+        log(f"  {endpoint.name}: 404, not available yet")
+        return {"name": endpoint.name, "label": endpoint.label, "available": False}
+    row: dict[str, Any] = {"name": endpoint.name, "label": endpoint.label, "available": True}
+    if endpoint.probe:
+        row["probe"] = load.probe(st.port, endpoint.requests)
+    request_file = load.write_requests(workdir / f"{endpoint.name}.txt", endpoint.requests)
+    budget = endpoint.budget or opts.budget
+    app_before = sum(app.cpu_seconds() for app in st.apps)
+    db_before = st.db_cpu()
+    other_before = st.other_cpu()
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    busy_before, total_before = busy_jiffies()
+    data = load.run_wrk(
+        port=st.port,
+        request_file=request_file,
+        duration_s=opts.duration,
+        connections=min(opts.connections, 4) if endpoint.budget else opts.connections,
+        threads=opts.threads,
+        budget=budget,
+    )
+    busy_after, total_after = busy_jiffies()
+    children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    requests = max(data["requests"], 1)
+    app_cpu = sum(app.cpu_seconds() for app in st.apps) - app_before
+    db_cpu = st.db_cpu() - db_before
+    other = st.other_cpu() - other_before
+    wrk_cpu = (children_after.ru_utime + children_after.ru_stime) - (
+        children_before.ru_utime + children_before.ru_stime
+    )
+    machine_busy = (busy_after - busy_before) / stack.CLK_TCK
+    elapsed_capacity = (total_after - total_before) / stack.CLK_TCK
+    foreign = max(0.0, machine_busy - app_cpu - db_cpu - other - wrk_cpu)
+    row.update(
+        requests=data["requests"],
+        duration_s=round(data["duration_s"], 2),
+        rps=round(data["rps"], 1),
+        latency_ms=data["latency_ms"],
+        errors=data["errors"],
+        bytes_per_request=int(data["bytes"] / requests),
+        app_cpu_ms=round(1000 * app_cpu / requests, 2),
+        db_cpu_ms=round(1000 * (db_cpu + other) / requests, 2),
+        wrk_cpu_ms=round(1000 * wrk_cpu / requests, 3),
+        foreign_cpu_share=round(foreign / elapsed_capacity, 3) if elapsed_capacity else 0,
+        rss_mb=[round(x, 1) for app in st.apps for x in app.worker_rss_mb()],
+    )
+    if endpoint.name == "healthz":
+        healthz_rps = row["rps"]
+    row["vs_healthz"] = round(row["rps"] / healthz_rps, 3) if healthz_rps else None
+    log(
+        f"  {endpoint.name}: {row['rps']} req/s, p50 {data['latency_ms']['p50']:.1f} ms, "
+        f"p95 {data['latency_ms']['p95']:.1f} ms, app {row['app_cpu_ms']} ms, "
+        f"db {row['db_cpu_ms']} ms, q {row.get('probe', {}).get('queries_max')}, "
+        f"errors {sum(data['errors'].values())}"
+    )
+    return row
 
 
 # --- Scenarios ------------------------------------------------------------------------------
@@ -457,6 +488,9 @@ def prepare_database(
     if reuse:
         info = json.loads(marker.read_text())
         log(f"  reusing the seeded database ({info.get('seed_seconds')} s to seed)")
+        if pg is not None:
+            # As after a fresh seed (and after migrations that rewrote tables).
+            pg.psql("VACUUM ANALYZE")
     else:
         started = time.monotonic()
         out = stack.manage(env, "seed", "--skip-checks", *seed_args, log=workdir / "seed.log")
@@ -485,6 +519,7 @@ def single_stack(name: str, opts: Options, *, postgres: bool, compare: bool) -> 
     if compare:
         targets["discussed_ids"] = _python(env, "bench.prepare", "discussed", host).split()
     app = stack.App(env, stack.free_port(55200), workers=4, log=workdir / "app.log")
+    keep_primary = False
     try:
         app.start(host)
         st = Stack(
@@ -502,9 +537,11 @@ def single_stack(name: str, opts: Options, *, postgres: bool, compare: bool) -> 
         rows = run_endpoints(st, endpoints, opts, workdir)
         app.stop()
         checks = {"counts": json.loads(_python(env, "bench.prepare", "verify-counts", host))}
+        # The scale-out run starts from this primary (it gets a replica).
+        keep_primary = name == "city-postgres" and "scaleout" in opts.scenarios
     finally:
         app.stop()
-        if pg and not opts.keep and name != "city-postgres":
+        if pg and not keep_primary:
             pg.stop()
     result = {
         "name": name,
@@ -516,7 +553,7 @@ def single_stack(name: str, opts: Options, *, postgres: bool, compare: bool) -> 
         "endpoints": rows,
         "checks": checks,
     }
-    if pg and name == "city-postgres":
+    if pg and keep_primary:
         result["_pg"] = pg
     return result
 
@@ -528,7 +565,6 @@ def scaleout(opts: Options, primary: stack.Postgres | None) -> dict[str, Any]:
     workdir = opts.workdir / name
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
-    own_primary = primary is None
     if primary is None:
         _env, primary, _info = prepare_database(
             "city-postgres", opts, opts.seed_args, postgres=True
@@ -576,8 +612,7 @@ def scaleout(opts: Options, primary: stack.Postgres | None) -> dict[str, Any]:
             app.stop()
         redis.stop()
         replica.stop()
-        if own_primary or not opts.keep:
-            primary.stop()
+        primary.stop()
     return {
         "name": name,
         "database": "PostgreSQL primary + streaming replica",
@@ -659,16 +694,21 @@ def main(argv: list[str] | None = None) -> int:
     primary = None
     try:
         for name in opts.scenarios:
-            if name == "scaleout":
-                scenario = scaleout(opts, primary)
-            else:
-                scenario = single_stack(
-                    name,
-                    opts,
-                    postgres=name.endswith("postgres"),
-                    compare=name.startswith("compare"),
-                )
-                primary = scenario.pop("_pg", None) or primary
+            try:
+                if name == "scaleout":
+                    scenario = scaleout(opts, primary)
+                    primary = None  # stopped by the scale-out run
+                else:
+                    scenario = single_stack(
+                        name,
+                        opts,
+                        postgres=name.endswith("postgres"),
+                        compare=name.startswith("compare"),
+                    )
+                    primary = scenario.pop("_pg", None) or primary
+            except (stack.StackError, OSError, subprocess.SubprocessError) as error:
+                log(f"scenario {name} failed: {error}")
+                scenario = {"name": name, "error": str(error)[-2000:], "endpoints": []}
             result["scenarios"].append(scenario)
     finally:
         if primary is not None:
