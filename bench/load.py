@@ -96,7 +96,7 @@ def run_wrk(
             # The traffic's own span: shorter than the duration when the budget ran out first.
             span = data.get("active_s") or data["duration_s"]
             span = min(span, data["duration_s"]) if data["duration_s"] else span
-            data["rps"] = data["requests"] / span if span else 0.0
+            data["rps"] = data["requests"] / span if span > 0 and data["requests"] else 0.0
             data["duration_s"] = span
             return data
     raise RuntimeError(f"wrk gave no summary:\n{result.stdout}\n{result.stderr}")

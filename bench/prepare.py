@@ -159,7 +159,7 @@ def verify_counts(host: str) -> dict[str, int]:
             ok = (up, down) == expected
         mismatched += 0 if ok else 1
         checked += 1
-    return {"ideas_checked": checked, "mismatched": mismatched, "reactions": len(actual)}
+    return {"ideas_checked": checked, "mismatched": mismatched, "ideas_with_reactions": len(actual)}
 
 
 def discussed(host: str, limit: int = 100) -> list[int]:

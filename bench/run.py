@@ -265,7 +265,7 @@ def city_endpoints(targets: dict[str, Any], *, host: str, seed: int = 3) -> list
             gets([f"/ideas/?q={_q(w)}" for w in targets["search_words"]]),
         ),
         Endpoint("html-map", "map page", gets(["/map/"], 1), budget=100),
-        Endpoint("html-dashboard", "dashboard", gets(["/dashboard", "/dashboard/"], 2)),
+        Endpoint("html-dashboard", "dashboard", gets(["/dashboard"], 1)),
     ]
     return endpoints
 
