@@ -279,6 +279,27 @@ def test_tiny_pool_households_and_exact_probabilities(tmp_path: Path) -> None:
     assert min(result.probabilities.values()) == 0.333
 
 
+def test_respondents_who_fit_no_panel_get_zero(tmp_path: Path) -> None:
+    features = FEATURES + "age,child,0,0\n"
+    people = PEOPLE + "f,male,child,h6\n"
+    f, p = _write(tmp_path, features=features, people=people)
+    result = solve(load_pool(f, p), 2, tickets=1000)
+    assert result.probabilities["f"] == 0.0
+    assert result.stats["uncoverable_types"] == 1
+    # maximin is taken over the people who can be selected at all
+    others = [v for k, v in result.optimal_probabilities.items() if k != "f"]
+    assert result.maximin == pytest.approx(min(others))
+
+
+def test_a_failing_progress_callback_does_not_stop_the_solver(tmp_path: Path) -> None:
+    f, p = _write(tmp_path)
+
+    def broken(fraction: float, message: str) -> None:
+        raise RuntimeError("database is down")
+
+    assert sum(solve(load_pool(f, p), 2, progress=broken).panel_tickets) == 100_000
+
+
 # --------------------------------------------------------------------------- shared instances
 
 

@@ -18,6 +18,7 @@ from .errors import InfeasibleQuotasError, LotteryError, LotteryInputError
 from .model import build_types, panel_violations
 from .realize import optimal_person_probabilities, realise
 from .solver import SolveOptions, solve_compositions
+from .solver import _report as solver_report
 
 ProgressCallback = Callable[[float, str], None]
 
@@ -143,8 +144,7 @@ def draw(result: Result, seed: str) -> Draw:
 
 
 def _report(progress: ProgressCallback | None, fraction: float, message: str) -> None:
-    if progress is not None:
-        progress(fraction, message)
+    solver_report(progress, fraction, message)
 
 
 def solve(

@@ -17,6 +17,7 @@ optimum ``z`` in all optimal solutions, so it is fixed there and the next level 
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -33,6 +34,7 @@ from .model import IntArray, TypeModel
 FloatArray = NDArray[np.float64]
 ProgressCallback = Callable[[float, str], None]
 _INF = highspy.kHighsInf
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -187,9 +189,13 @@ class LocalSearch:
         comp = comp.copy()
         has_households = len(tm.household_groups) > 0
         for _ in range(max_moves):
-            outs = np.flatnonzero(comp > 0)
-            ins = np.flatnonzero(comp < tm.counts)
-            if len(outs) == 0 or len(ins) == 0:
+            # Only a type with positive weight can make a swap pay; duals are mostly zero, so
+            # this keeps the move matrix small even for pools with thousands of types.
+            ins = np.flatnonzero((comp < tm.counts) & (weights > 0))
+            if len(ins) == 0:
+                break
+            outs = np.flatnonzero((comp > 0) & (weights < weights[ins].max()))
+            if len(outs) == 0:
                 break
             feasible = (weights[ins][None, :] - weights[outs][:, None]) > 1e-12
             if not feasible.any():
@@ -247,6 +253,9 @@ class Master:
         self.fixed: dict[int, float] = {}
         self.seconds = 0.0
         self.solves = 0
+        self.idle: list[int] = []  # consecutive solves in which a column carried no weight
+        self.max_columns = max(2 * n, 400)
+        self.retired = 0
 
     def add(self, comp: IntArray) -> bool:
         """Add a composition as a column; False if it is already there."""
@@ -255,6 +264,7 @@ class Master:
             return False
         self.keys.add(key)
         self.columns.append(comp.copy())
+        self.idle.append(0)
         nz = np.flatnonzero(comp)
         rows = np.append(nz, self.types.num_types).astype(np.int32)
         vals = np.append(comp[nz] * self.inv_counts[nz], 1.0)
@@ -273,9 +283,30 @@ class Master:
             self.fixed[t] = max(0.0, value - amount)
             self.h.changeRowBounds(t, self.fixed[t], _INF)
 
+    def _retire_idle_columns(self, age: int = 25) -> None:
+        # A growing portfolio makes every simplex iteration dearer; columns that carried no
+        # weight for many solves are dropped (nonbasic only, so the basis stays hot). Pricing
+        # brings one back if it ever becomes attractive again.
+        if len(self.columns) <= self.max_columns:
+            return
+        status = self.h.getBasis().col_status
+        basic = highspy.HighsBasisStatus.kBasic
+        drop = [j for j, idle in enumerate(self.idle) if idle >= age and status[j + 1] != basic]
+        if not drop:
+            return
+        self.h.deleteCols(len(drop), np.asarray([j + 1 for j in drop], dtype=np.int32))
+        dropped = set(drop)
+        for j in drop:
+            self.keys.discard(self.columns[j].tobytes())
+        self.columns = [c for j, c in enumerate(self.columns) if j not in dropped]
+        self.idle = [a for j, a in enumerate(self.idle) if j not in dropped]
+        self.retired += len(drop)
+
     def solve(self) -> tuple[float, FloatArray, FloatArray, float]:
         """Solve; return (z, column weights, row duals per type, convexity dual)."""
         t0 = time.perf_counter()
+        if self.solves:
+            self._retire_idle_columns()
         self.h.run()
         self.solves += 1
         self.seconds += time.perf_counter() - t0
@@ -292,6 +323,7 @@ class Master:
         cols = np.asarray(sol.col_value)
         duals = np.asarray(sol.row_dual)
         n = self.types.num_types
+        self.idle = [0 if w > 1e-12 else a + 1 for w, a in zip(cols[1:], self.idle, strict=True)]
         return float(cols[0]), cols[1:], duals[:n], float(duals[n])
 
 
@@ -300,8 +332,13 @@ class _MasterInfeasible(Exception):
 
 
 def _report(progress: ProgressCallback | None, fraction: float, message: str) -> None:
-    if progress is not None:
+    if progress is None:
+        return
+    try:
         progress(min(1.0, max(0.0, fraction)), message)
+    except Exception:
+        # A progress bar must never abort a long computation (e.g. a database hiccup).
+        logger.warning("progress callback failed", exc_info=True)
 
 
 class ColumnGeneration:
@@ -483,6 +520,7 @@ def solve_compositions(
             "lp_solves": master.solves,
             "mip_calls": cg.pricer.calls,
             "heuristic_columns": cg.heuristic_hits,
+            "retired_columns": master.retired,
             "relaxations": cg.relaxations,
             "maximin_gap": maximin_upper - maximin,
             "types": types.num_types,
