@@ -21,6 +21,7 @@ DEFAULT_LIMITS = {
     "report": "20/3600",
     "api_write": "120/60",
     "similar": "120/60",
+    "accessibility_feedback": "5/3600",
 }
 
 

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from mitmachstadt.accounts.models import Role
+from mitmachstadt.core.antispam import AntiSpamMixin
 from mitmachstadt.tenants.models import (
     Cluster,
     Criterion,
@@ -13,6 +14,9 @@ from mitmachstadt.tenants.models import (
     Municipality,
     ReactionMode,
 )
+
+from .models import MAX_MESSAGE as MAX_FEEDBACK_MESSAGE
+from .models import MAX_PAGE as MAX_FEEDBACK_PAGE
 
 
 class MunicipalitySettingsForm(forms.ModelForm):
@@ -96,3 +100,36 @@ class MunicipalityCreateForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+
+
+# --- Accessibility feedback (BITV 2.0 § 7) ---------------------------------------------------
+
+
+class AccessibilityFeedbackForm(AntiSpamMixin, forms.Form):
+    message = forms.CharField(
+        label=_("Which barrier did you meet?"),
+        max_length=MAX_FEEDBACK_MESSAGE,
+        help_text=_(
+            "Describe what did not work for you, and with which aids (for example a screen "
+            "reader, magnification, keyboard only)."
+        ),
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    page = forms.CharField(
+        label=_("Page concerned (optional)"),
+        max_length=MAX_FEEDBACK_PAGE,
+        required=False,
+        help_text=_("The address or the title of the page."),
+    )
+    name = forms.CharField(
+        label=_("Your name (optional)"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label=_("Your e-mail address (optional)"),
+        required=False,
+        help_text=_("Only if you would like an answer. We use it for nothing else."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )

@@ -12,4 +12,5 @@ urlpatterns = [
     path("settings/<slug:kind>/<int:pk>/", staff_views.config_edit, name="config_edit"),
     path("roles/", staff_views.roles_view, name="roles"),
     path("operator/", staff_views.operator_view, name="operator"),
+    path("accessibility-feedback/", views.accessibility_feedback, name="accessibility_feedback"),
 ]
