@@ -4,6 +4,8 @@ from typing import Any
 
 from django.db import models
 
+from mitmachstadt.core import pagecache
+
 from .models import AuditEntry
 
 
@@ -16,6 +18,8 @@ def audit_record(
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Append an audit entry; called inside the service's own transaction."""
+    # Every service writes an entry: the one place that outdates the municipality's cached pages.
+    pagecache.bump_on_commit(getattr(municipality, "pk", municipality))
     actor_obj = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     return AuditEntry.objects.create(
         municipality=municipality,

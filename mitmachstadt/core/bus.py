@@ -15,6 +15,8 @@ from typing import Any
 
 from django.db import transaction
 
+from . import pagecache
+
 logger = logging.getLogger(__name__)
 
 
@@ -56,4 +58,6 @@ def _dispatch(event: Event) -> None:
 
 def publish(event: Event) -> None:
     """Deliver `event` to its subscribers once the current transaction has committed."""
+    # Events also come from writes that no audit entry records (reactions): outdate pages.
+    pagecache.bump_on_commit(event.municipality_id)
     transaction.on_commit(lambda: _dispatch(event))
