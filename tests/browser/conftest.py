@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -103,13 +104,34 @@ def assert_accessible(page: Any) -> None:
     """axe-core finds no WCAG 2.1 A/AA violation on the page as it is now."""
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+    results = Axe().run(page, options=options)
     violations = results.response["violations"]
     details = [
         f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:5]}"
         for v in violations
     ]
     assert not violations, f"{page.url}:\n" + "\n".join(details)
+
+
+def assert_accessible_without_javascript(page: Any) -> None:
+    """axe for a page opened with JavaScript switched off (axe itself needs JavaScript).
+
+    The page is opened again in a context with the same cookies in which the site's own scripts
+    are blocked, so that it renders as it does without JavaScript, and axe runs there.
+    """
+    context = page.context.browser.new_context(
+        storage_state=page.context.storage_state(),
+        viewport=page.viewport_size,
+        locale=page.evaluate("navigator.language"),
+    )
+    try:
+        context.route(re.compile(r".*\.js(\?.*)?$"), lambda route: route.abort("blockedbyclient"))
+        copy = context.new_page()
+        copy.goto(page.url)
+        assert_accessible(copy)
+    finally:
+        context.close()
 
 
 def login(page: Any, base: str, email: str, password: str, totp_secret: str | None = None) -> None:
