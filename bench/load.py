@@ -98,6 +98,13 @@ def run_wrk(
             span = min(span, data["duration_s"]) if data["duration_s"] else span
             data["rps"] = data["requests"] / span if span > 0 and data["requests"] else 0.0
             data["duration_s"] = span
+            statuses = {int(code): n for code, n in data.get("statuses", {}).items()}
+            data["statuses"] = statuses
+            # wrk counts statuses >= 400 as errors; redirects are errors here too (a redirect
+            # to a login page or to an added slash is not the page that was to be measured).
+            data["errors"]["redirect"] = sum(
+                n for code, n in statuses.items() if code < 200 or 300 <= code < 400
+            )
             return data
     raise RuntimeError(f"wrk gave no summary:\n{result.stdout}\n{result.stderr}")
 
@@ -113,6 +120,8 @@ def probe(
     """Send a few requests one by one; read status, size and the bench diagnostics headers."""
     rng = random.Random(seed)
     statuses: dict[int, int] = {}
+    wall: list[float] = []
+    failures: list[str] = []
     queries: list[int] = []
     cpu: list[float] = []
     sizes: list[int] = []
@@ -124,6 +133,7 @@ def probe(
             if queries and time.monotonic() - started > max_seconds:
                 break  # slow pages: a few samples are enough
             request = rng.choice(list(requests))
+            sent = time.monotonic()
             connection.request(
                 request.method,
                 request.path,
@@ -132,7 +142,12 @@ def probe(
             )
             response = connection.getresponse()
             body = response.read()
+            wall.append(time.monotonic() - sent)
             statuses[response.status] = statuses.get(response.status, 0) + 1
+            if not 200 <= response.status < 300 and len(failures) < 3:
+                failures.append(
+                    describe_failure(request, response.status, response.getheaders(), body)
+                )
             sizes.append(len(body))
             if response.getheader("X-Queries") is not None:
                 queries.append(int(response.getheader("X-Queries", "0")))
@@ -145,12 +160,30 @@ def probe(
         connection.close()
     return {
         "statuses": statuses,
+        "failures": failures,
+        "wall_ms_median": round(1000 * statistics.median(wall), 1) if wall else None,
         "queries_max": max(queries) if queries else None,
         "queries_median": statistics.median(queries) if queries else None,
         "queries_by_db": {alias: max(values) for alias, values in by_db.items()},
         "view_cpu_ms_median": round(statistics.median(cpu), 2) if cpu else None,
         "bytes_median": int(statistics.median(sizes)) if sizes else 0,
     }
+
+
+def describe_failure(
+    request: Request, status: int, headers: Sequence[tuple[str, str]] | dict[str, str], body: bytes
+) -> str:
+    """One line for the log and the report: what was asked and what came back instead."""
+    header_map = {
+        k.lower(): v for k, v in (headers.items() if isinstance(headers, dict) else headers)
+    }
+    where = f" -> {header_map['location']}" if "location" in header_map else ""
+    text = " ".join(body[:160].decode("utf-8", "replace").split())
+    return f"{request.method} {request.path}: {status}{where} {text}".strip()
+
+
+def is_success(status: int) -> bool:
+    return 200 <= status < 300
 
 
 def fetch(

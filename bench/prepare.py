@@ -45,6 +45,32 @@ SIMILAR_TEXTS = [
 ]
 
 
+def distinct_queries(n: int, seed: int = 2) -> tuple[list[str], list[str]]:
+    """`n` different search queries and `n` different similar-idea texts, built from the words
+    the scale seed writes with, so that they match like real ones but hardly ever repeat."""
+    from mitmachstadt.demo.seed_scale import ADJECTIVES, GROUPS, NOUNS, PLACES
+
+    rng = random.Random(seed)
+    searches: set[str] = set()
+    texts: set[str] = set()
+    while len(searches) < n:
+        noun = rng.choice(NOUNS)
+        extra = rng.choice([rng.choice(PLACES).split()[-1], rng.choice(GROUPS).split()[0], ""])
+        word = rng.choice([noun[0], noun[1]])
+        searches.add(
+            f"{word} {extra}".strip() if rng.random() < 0.7 else f"{rng.choice(ADJECTIVES)} {word}"
+        )
+    while len(texts) < n:
+        noun, other = rng.choice(NOUNS), rng.choice(NOUNS)
+        texts.add(
+            f"{rng.choice(ADJECTIVES).title()}e {noun[1]} {rng.choice(PLACES)}, "
+            f"damit {rng.choice(GROUPS)} {rng.choice(['besser', 'sicherer', 'öfter', 'gern'])} "
+            f"{rng.choice(['hinkommen', 'mitmachen', 'unterwegs sind', 'sich treffen'])}; "
+            f"auch {other[1]} wären gut"
+        )
+    return sorted(searches), sorted(texts)
+
+
 def _setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mitmachstadt.settings")
     import django
@@ -101,6 +127,7 @@ def targets(host: str, out: Path, tokens: int, seed: int = 1) -> dict[str, Any]:
         )
     ApiToken.objects.bulk_create(rows, batch_size=1000)
     pages = max(1, (len(public_ids) + 14) // 15)
+    search_distinct, similar_distinct = distinct_queries(3000)
     data = {
         "host": host,
         "municipality": municipality.slug,
@@ -115,6 +142,8 @@ def targets(host: str, out: Path, tokens: int, seed: int = 1) -> dict[str, Any]:
         "tokens": keys,
         "search_words": SEARCH_WORDS,
         "similar_texts": SIMILAR_TEXTS,
+        "search_distinct": search_distinct,
+        "similar_distinct": similar_distinct,
     }
     out.write_text(json.dumps(data), "utf-8")
     return data

@@ -28,6 +28,11 @@ def endpoint(scenario: dict[str, Any], *names: str) -> dict[str, Any] | None:
     return None
 
 
+def error_count(row: dict[str, Any]) -> int:
+    """Failed answers of a run: connection errors, timeouts, statuses >= 400 and redirects."""
+    return int(sum(row.get("errors", {}).values()))
+
+
 def scenario(result: dict[str, Any], name: str) -> dict[str, Any] | None:
     return next((s for s in result.get("scenarios", []) if s["name"] == name), None)
 
@@ -61,7 +66,12 @@ def goals(result: dict[str, Any]) -> list[dict[str, Any]]:
                 add(f"{label}: ≤ {cpu_goal} ms app CPU, ≤ 10 queries", "compare-2000", "–", None)
                 continue
             queries = row.get("probe", {}).get("queries_max")
-            ok = row["app_cpu_ms"] <= cpu_goal and queries is not None and queries <= 10
+            ok = (
+                row["app_cpu_ms"] <= cpu_goal
+                and queries is not None
+                and queries <= 10
+                and error_count(row) == 0
+            )
             add(
                 f"{label}: ≤ {cpu_goal} ms app CPU, ≤ 10 queries",
                 f"compare-2000, PostgreSQL ({row['name']})",
@@ -82,31 +92,35 @@ def goals(result: dict[str, Any]) -> list[dict[str, Any]]:
                 continue
             share = row.get("vs_healthz") or 0
             p95 = row["latency_ms"]["p95"]
+            errors = error_count(row)
             add(
                 f"{label} ≥ 50 % of /healthz throughput, p95 < 100 ms",
                 f"{where} ({row['name']})",
-                f"{100 * share:.0f} %, p95 {p95:.0f} ms",
-                share >= 0.5 and p95 < 100,
+                f"{100 * share:.0f} %, p95 {p95:.0f} ms" + (f", {errors} errors" if errors else ""),
+                share >= 0.5 and p95 < 100 and errors == 0,
             )
         for names, label, limit in (
             (("api-geojson",), "map GeoJSON of all located ideas p95 < 300 ms", 300),
             (("api-search", "html-search"), "search p95 < 150 ms", 150),
+            (("api-search-distinct",), "search p95 < 150 ms", 150),
             (("api-similar",), "similar ideas p95 < 150 ms", 150),
+            (("api-similar-distinct",), "similar ideas p95 < 150 ms", 150),
         ):
             row = endpoint(s, *names)
             if row is None:
                 continue
+            errors = error_count(row)
             add(
                 label,
                 f"{where} ({row['name']})",
-                f"p95 {row['latency_ms']['p95']:.0f} ms",
-                row["latency_ms"]["p95"] < limit,
+                f"p95 {row['latency_ms']['p95']:.0f} ms" + (f", {errors} errors" if errors else ""),
+                row["latency_ms"]["p95"] < limit and errors == 0,
             )
         if "PostgreSQL" in s.get("database", ""):
             row = endpoint(s, "api-reaction")
             counts = s.get("checks", {}).get("counts", {})
             if row is not None:
-                errors = sum(row["errors"].values())
+                errors = error_count(row)
                 exact = counts.get("mismatched") == 0
                 add(
                     "≥ 1,000 reactions/s on PostgreSQL with exact counts",
@@ -145,6 +159,26 @@ def markdown(result: dict[str, Any]) -> str:
     ]
     for g in goals(result):
         lines.append(f"| {g['goal']} | {g['where']} | {g['measured']} | {_mark(g['reached'])} |")
+    ran = {s["name"] for s in result.get("scenarios", [])}
+    missing = [name for name in result.get("scenarios_requested", []) if name not in ran]
+    if missing:
+        lines += ["", f"**Scenarios not run:** {', '.join(missing)}."]
+    failed = [
+        f"{s['name']} / {row['label']}: {row['error']}"
+        for s in result.get("scenarios", [])
+        for row in s.get("endpoints", [])
+        if row.get("error")
+    ]
+    erroneous = [
+        f"{s['name']} / {row['label']}: {error_count(row)} failed answers "
+        f"(statuses {row.get('statuses', {})})"
+        for s in result.get("scenarios", [])
+        for row in s.get("endpoints", [])
+        if row.get("available") and error_count(row)
+    ]
+    if failed or erroneous:
+        lines += ["", "### Failures", ""]
+        lines += [f"* {text}" for text in [*failed, *erroneous]]
     for s in result.get("scenarios", []):
         if "error" in s:
             lines += ["", f"### {s['name']}", "", f"Failed: `{s['error'][-300:]}`"]
@@ -168,9 +202,10 @@ def markdown(result: dict[str, Any]) -> str:
         ]
         for row in s.get("endpoints", []):
             if not row.get("available"):
-                why = "failed" if row.get("error") else "not available yet"
+                why = "**failed** (see Failures)" if row.get("error") else "not available yet"
                 lines.append(f"| {row['label']} | {why} | | | | | | | | | |")
                 continue
+            errors = error_count(row)
             lat = row["latency_ms"]
             probe = row.get("probe", {})
             lines.append(
@@ -178,7 +213,7 @@ def markdown(result: dict[str, Any]) -> str:
                 f"{lat['p50']:.1f} | {lat['p95']:.1f} | {lat['p99']:.1f} | "
                 f"{_fmt(probe.get('queries_max'))} | {row['app_cpu_ms']:.1f} | "
                 f"{row['db_cpu_ms']:.1f} | {row['bytes_per_request'] / 1024:.1f} | "
-                f"{sum(row['errors'].values())} |"
+                f"{f'**{errors}**' if errors else 0} |"
             )
         rss = [mb for row in s.get("endpoints", []) for mb in row.get("rss_mb", [])]
         checks = s.get("checks", {})

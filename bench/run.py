@@ -185,7 +185,8 @@ def _q(value: str) -> str:
 def _headers(host: str, rng: random.Random, **extra: str) -> dict[str, str]:
     # A different client address per request, so that per-IP rate limits see many visitors.
     xff = f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
-    return {"Host": host, "X-Forwarded-For": xff, **extra}
+    # Every browser and HTTP library asks for compressed answers.
+    return {"Host": host, "X-Forwarded-For": xff, "Accept-Encoding": "gzip", **extra}
 
 
 def city_endpoints(targets: dict[str, Any], *, host: str, seed: int = 3) -> list[Endpoint]:
@@ -196,6 +197,10 @@ def city_endpoints(targets: dict[str, Any], *, host: str, seed: int = 3) -> list
 
     def gets(paths: list[str], n: int = 200) -> list[Request]:
         return [Request("GET", rng.choice(paths), _headers(host, rng)) for _ in range(n)]
+
+    def distinct(paths: list[str]) -> list[Request]:
+        # Each request once (wrk picks at random, so a few repeat): what caches cannot serve.
+        return [Request("GET", path, _headers(host, rng)) for path in paths] or gets(["/"], 1)
 
     endpoints = [Endpoint("healthz", "/healthz (ceiling)", gets(["/healthz"], 1))]
     for order in ORDERS:
@@ -239,9 +244,26 @@ def city_endpoints(targets: dict[str, Any], *, host: str, seed: int = 3) -> list
             gets([f"/api/v1/ideas?q={_q(w)}" for w in targets["search_words"]]),
         ),
         Endpoint(
+            "api-search-distinct",
+            "API search, a different query each time",
+            distinct(
+                [f"/api/v1/ideas?q={_q(w)}" for w in targets.get("search_distinct", [])],
+            ),
+        ),
+        Endpoint(
             "api-similar",
             "similar ideas",
             gets([f"/api/v1/ideas/similar?text={_q(t)}" for t in targets["similar_texts"]]),
+        ),
+        Endpoint(
+            "api-similar-distinct",
+            "similar ideas, a different text each time",
+            distinct(
+                [
+                    f"/api/v1/ideas/similar?text={_q(t)}"
+                    for t in targets.get("similar_distinct", [])
+                ],
+            ),
         ),
         Endpoint(
             "api-geojson",
@@ -365,9 +387,44 @@ def wait_until_idle(st: Stack, limit_s: float = 600) -> None:
         try:
             load.fetch(st.port, "GET", "/healthz", headers={"Host": st.host}, timeout=5)
         except OSError:
+            time.sleep(0.5)
             continue
         if time.monotonic() - started < 0.5:
             return
+
+
+MAX_RUN_S = 120.0
+
+
+def check_endpoint(st: Stack, endpoint: Endpoint) -> tuple[str | None, float]:
+    """Send the endpoint's first request once, as the load will: (failure or None, seconds).
+
+    Anything but a 2xx answer fails the endpoint loudly: a redirect (to a login page, to an
+    added slash) or an error page is fast and would otherwise pass for the page measured.
+    """
+    request = endpoint.requests[0]
+    started = time.monotonic()
+    status, headers, body = load.fetch(
+        st.port, request.method, request.path, headers=request.headers, body=request.body
+    )
+    elapsed = time.monotonic() - started
+    if load.is_success(status):
+        return None, elapsed
+    return load.describe_failure(request, status, headers, body), elapsed
+
+
+def run_settings(single_s: float, opts: Options, connections: int) -> tuple[float, int]:
+    """Duration and wrk timeout for an endpoint whose single request takes `single_s`.
+
+    A run must complete many requests: a page that takes seconds gets a longer run (at most
+    MAX_RUN_S) and a timeout above its latency under load, instead of a run in which not one
+    answer arrives.
+    """
+    cores = os.cpu_count() or 1
+    queued = max(1.0, connections / cores)
+    duration = max(opts.duration, min(MAX_RUN_S, 10 * single_s * queued))
+    timeout = int(max(10.0, min(MAX_RUN_S, 4 * single_s * queued + 5)))
+    return duration, timeout
 
 
 def run_endpoint(
@@ -377,20 +434,25 @@ def run_endpoint(
     workdir: Path,
     healthz_rps: float | None,
 ) -> dict[str, Any]:
-    status, _h, _b = load.fetch(
-        st.port,
-        "GET" if endpoint.kind == "read" else "OPTIONS",
-        endpoint.requests[0].path,
-        headers=endpoint.requests[0].headers,
-    )
-    if endpoint.kind == "read" and status == 404:
-        log(f"  {endpoint.name}: 404, not available yet")
-        return {"name": endpoint.name, "label": endpoint.label, "available": False}
+    failure, single_s = check_endpoint(st, endpoint)
+    if failure is not None:
+        log(f"  {endpoint.name}: FAILED: {failure}")
+        return {
+            "name": endpoint.name,
+            "label": endpoint.label,
+            "available": False,
+            "error": failure,
+        }
     row: dict[str, Any] = {"name": endpoint.name, "label": endpoint.label, "available": True}
     if endpoint.probe:
         row["probe"] = load.probe(st.port, endpoint.requests)
+        single_s = max(single_s, (row["probe"].get("wall_ms_median") or 0) / 1000)
+        for failure in row["probe"].get("failures", []):
+            log(f"  {endpoint.name}: probe: {failure}")
     request_file = load.write_requests(workdir / f"{endpoint.name}.txt", endpoint.requests)
     budget = endpoint.budget or opts.budget
+    connections = min(opts.connections, 4) if endpoint.budget else opts.connections
+    duration, timeout = run_settings(single_s, opts, connections)
     app_before = sum(app.cpu_seconds() for app in st.apps)
     db_before = st.db_cpu()
     other_before = st.other_cpu()
@@ -399,14 +461,19 @@ def run_endpoint(
     data = load.run_wrk(
         port=st.port,
         request_file=request_file,
-        duration_s=opts.duration,
-        connections=min(opts.connections, 4) if endpoint.budget else opts.connections,
+        duration_s=duration,
+        connections=connections,
         threads=opts.threads,
         budget=budget,
+        timeout_s=timeout,
     )
     busy_after, total_after = busy_jiffies()
     children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    requests = max(data["requests"], 1)
+    if data["requests"] == 0:
+        failure = f"no answer completed within {duration:.0f} s (timeout {timeout} s)"
+        log(f"  {endpoint.name}: FAILED: {failure}")
+        return {**row, "available": False, "error": failure}
+    requests = data["requests"]
     app_cpu = sum(app.cpu_seconds() for app in st.apps) - app_before
     db_cpu = st.db_cpu() - db_before
     other = st.other_cpu() - other_before
@@ -416,12 +483,16 @@ def run_endpoint(
     machine_busy = (busy_after - busy_before) / stack.CLK_TCK
     elapsed_capacity = (total_after - total_before) / stack.CLK_TCK
     foreign = max(0.0, machine_busy - app_cpu - db_cpu - other - wrk_cpu)
+    errors = dict(data["errors"])
+    probe_statuses = row.get("probe", {}).get("statuses", {})
+    errors["probe"] = sum(n for code, n in probe_statuses.items() if not load.is_success(code))
     row.update(
-        requests=data["requests"],
+        requests=requests,
         duration_s=round(data["duration_s"], 2),
         rps=round(data["rps"], 1),
         latency_ms=data["latency_ms"],
-        errors=data["errors"],
+        errors=errors,
+        statuses=data["statuses"],
         bytes_per_request=int(data["bytes"] / requests),
         app_cpu_ms=round(1000 * app_cpu / requests, 2),
         db_cpu_ms=round(1000 * (db_cpu + other) / requests, 2),
@@ -432,11 +503,13 @@ def run_endpoint(
     if endpoint.name == "healthz":
         healthz_rps = row["rps"]
     row["vs_healthz"] = round(row["rps"] / healthz_rps, 3) if healthz_rps else None
+    error_count = sum(errors.values())
     log(
         f"  {endpoint.name}: {row['rps']} req/s, p50 {data['latency_ms']['p50']:.1f} ms, "
         f"p95 {data['latency_ms']['p95']:.1f} ms, app {row['app_cpu_ms']} ms, "
         f"db {row['db_cpu_ms']} ms, q {row.get('probe', {}).get('queries_max')}, "
-        f"errors {sum(data['errors'].values())}"
+        f"errors {error_count}"
+        + (f", ERRORS: {errors}, statuses {data['statuses']}" if error_count else "")
     )
     return row
 
@@ -689,6 +762,7 @@ def main(argv: list[str] | None = None) -> int:
                 "municipalities": opts.municipalities,
             },
         },
+        "scenarios_requested": list(opts.scenarios),
         "scenarios": [],
     }
     primary = None

@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "mitmachstadt.tenants.middleware.MunicipalityMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "mitmachstadt.core.pagecache.PageCacheMiddleware",  # needs the municipality and language
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -173,6 +174,18 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    # Pages apart, so that they never push rate-limit counters out (core/pagecache.py).
+    CACHES["pages"] = {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "OPTIONS": {"MAX_ENTRIES": 400},
+    }
+PAGECACHE_SECONDS = int(os.environ.get("PAGECACHE_SECONDS", "60"))
+# Generations without Redis: one small file per municipality, shared by the workers of a host;
+# per process in tests, whose municipalities of the same id are not the same.
+PAGECACHE_DIR = VAR_DIR / (f"pagecache-test-{os.getpid()}" if TESTING else "pagecache")
+# The benchmark's "X-Bench-Cache: bypass" header measures renders; never honoured otherwise.
+PAGECACHE_BENCH_BYPASS = env_bool("MITMACHSTADT_BENCH")
 
 # --- Tasks (background work) ----------------------------------------------------------------
 TASKS = {

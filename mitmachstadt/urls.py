@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from mitmachstadt.core import pagecache
 from mitmachstadt.core.views import healthz
 from mitmachstadt.pages import views as page_views
 
@@ -13,7 +14,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", page_views.home, name="home"),
     path("theme.css", page_views.theme_css, name="theme_css"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", pagecache.set_language, name="set_language"),
     path("accounts/", include("mitmachstadt.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     # The technical admin signs in through allauth so that the second factor applies.

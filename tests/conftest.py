@@ -19,15 +19,17 @@ from mitmachstadt.tenants.factories import MunicipalityFactory
 
 @pytest.fixture(autouse=True)
 def _fresh_caches() -> Iterator[None]:
-    """Each test starts with empty caches (rate limits, host lookup, search vocabulary)."""
-    from django.core.cache import cache
+    """Each test starts with empty caches (rate limits, host lookup, search vocabulary, pages)."""
+    from django.core.cache import caches
 
     from mitmachstadt.ideas import search
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     search.forget_vocabulary()
     yield
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     search.forget_vocabulary()
 
 

@@ -68,6 +68,11 @@ class IdeaListOut(Schema):
     page_size: int
     order: str
     seed: str | None
+    more: bool = Field(
+        False,
+        description="A search (`q`) matched more ideas than it ranks: the newest of them are "
+        "listed, best first, and `count` is a lower bound",
+    )
 
 
 class CommentOut(Schema):
@@ -283,6 +288,7 @@ def list_ideas(request: HttpRequest, params: Query[ListParams]) -> dict[str, Any
         "page_size": page.page_size,
         "order": page.order,
         "seed": page.seed or None,
+        "more": page.more,
     }
 
 

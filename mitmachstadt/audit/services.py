@@ -19,7 +19,11 @@ def audit_record(
 ) -> AuditEntry:
     """Append an audit entry; called inside the service's own transaction."""
     # Every service writes an entry: the one place that outdates the municipality's cached pages.
-    pagecache.bump_on_commit(getattr(municipality, "pk", municipality))
+    # Accounts (names, erasure) and installation-wide actions concern every municipality.
+    if municipality is None or action.startswith("account."):
+        pagecache.bump_all_on_commit()
+    else:
+        pagecache.bump_on_commit(getattr(municipality, "pk", municipality))
     actor_obj = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     return AuditEntry.objects.create(
         municipality=municipality,

@@ -16,22 +16,66 @@ Public API for other apps:
     generation(municipality_id) -> str      the token to put into a cache key
     bump(municipality_id)                   invalidate now (outside transactions)
     bump_on_commit(municipality_id)         invalidate after the current transaction commits
+    cacheable(view)                         mark a view whose anonymous GETs may be cached
+
+Who bumps: `audit.services.audit_record` (every service writes an audit entry),
+`core.bus.publish` (domain events, e.g. reactions, which update counters without saving a
+model), and, as a catch-all for everything else (Django admin, follows, settings, code that
+saves models directly), a receiver of every model save and delete (`connect_signals`). A
+write that none of them sees and that changes a public page is a bug: bump explicitly.
+Deliberately not bumping: the random order's exposure counter (`ideas.services.record_exposure`):
+it does not change any page (each seed's order is frozen), and bumping on every first page of
+a random list would empty the cache for everybody all the time.
+
+The middleware (PageCacheMiddleware, after LocaleMiddleware) serves and stores whole pages:
+
+* only for views marked `@cacheable`, GET (served also for HEAD), a known municipality;
+* only for visitors without a session cookie, without the replica pin cookie (someone who has
+  just written), without an Authorization header, and not for htmx requests (fragments);
+* only 200 responses that set no cookie, did not touch the CSRF token or the CSP nonce, did
+  not change the session, are not private/no-store/no-cache, vary at most by Cookie and
+  Accept-Language, and were rendered in the language the key was made for;
+* key: municipality, its generation, language, scheme, host, full path with query;
+* kept PAGECACHE_SECONDS (60 s by default): a safety net for relative times, not for writes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import BaseCache, caches
 from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
+from django.db.models import Model
+from django.db.models.signals import m2m_changed, post_save
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseForbidden
+from django.urls import Resolver404, resolve
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language
+from django.views import i18n
+from django.views.decorators.csrf import csrf_exempt
 
 GENERATION_PREFIX = "pagecache:gen:"
+PAGE_PREFIX = "pagecache:page:"
+PAGES_ALIAS = "pages"
+# The replica pin cookie of core/dbrouter.py: its holder has just written something.
+PIN_COOKIE = "mms_primary"
+# Honoured only with MITMACHSTADT_BENCH=1: lets the benchmark measure the cost of a render.
+BYPASS_HEADER = "HTTP_X_BENCH_CACHE"
+# How a response may vary and still be cached: the key holds the language, and only visitors
+# without a session cookie are served.
+_ALLOWED_VARY = frozenset({"cookie", "accept-language", "accept-encoding"})
+_UNCACHEABLE_CONTROL = ("private", "no-store", "no-cache")
+_V = TypeVar("_V", bound=Callable[..., Any])
 
 
 def _shared_cache() -> BaseCache | None:
@@ -48,7 +92,10 @@ def _new_token() -> str:
 
 
 def _generation_file(municipality_id: int) -> str:
-    return os.path.join(settings.VAR_DIR, "pagecache", str(int(municipality_id)))
+    directory = getattr(settings, "PAGECACHE_DIR", None) or os.path.join(
+        settings.VAR_DIR, "pagecache"
+    )
+    return os.path.join(directory, str(int(municipality_id)))
 
 
 def _write_file(municipality_id: int, token: str) -> None:
@@ -146,3 +193,246 @@ def bump_on_commit(municipality_id: int | None) -> None:
 
     after_commit.pagecache_municipality = municipality_id  # type: ignore[attr-defined]
     transaction.on_commit(after_commit)
+
+
+# --- Marking views ------------------------------------------------------------------------
+
+
+def cacheable(view: _V) -> _V:
+    """Mark a view whose anonymous GET responses may be served from the page cache.
+
+    Only for views whose anonymous GETs change nothing (except through the session, which
+    keeps such a response out of the cache): a hit never reaches the view.
+    """
+    view.pagecache = True  # type: ignore[attr-defined]
+    return view
+
+
+def _is_cacheable_view(request: HttpRequest) -> bool:
+    try:
+        match = resolve(request.path_info, getattr(request, "urlconf", None))
+    except Resolver404:
+        return False
+    return bool(getattr(match.func, "pagecache", False))
+
+
+# --- The middleware -----------------------------------------------------------------------
+
+
+def pages() -> BaseCache:
+    return caches[PAGES_ALIAS] if PAGES_ALIAS in settings.CACHES else caches["default"]
+
+
+def _ttl() -> int:
+    return int(getattr(settings, "PAGECACHE_SECONDS", 60))
+
+
+def _anonymous_candidate(request: HttpRequest) -> bool:
+    if request.method not in ("GET", "HEAD"):
+        return False
+    if getattr(request, "municipality", None) is None:
+        return False
+    cookies = request.COOKIES
+    if settings.SESSION_COOKIE_NAME in cookies or PIN_COOKIE in cookies or "messages" in cookies:
+        return False
+    meta = request.META
+    if "HTTP_AUTHORIZATION" in meta or "HTTP_HX_REQUEST" in meta:
+        return False
+    if meta.get(BYPASS_HEADER) == "bypass" and getattr(settings, "PAGECACHE_BENCH_BYPASS", False):
+        return False
+    return _is_cacheable_view(request)
+
+
+def page_key(request: HttpRequest, token: str, language: str) -> str:
+    """The cache key of this request's page under the generation `token`."""
+    where = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    digest = hashlib.sha256(where.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    municipality_id = request.municipality.pk  # type: ignore[attr-defined]
+    return f"{PAGE_PREFIX}{municipality_id}:{token}:{language}:{digest}"
+
+
+def _storable(request: HttpRequest, response: HttpResponseBase, language: str) -> bool:
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    if request.method != "GET" or request.META.get("CSRF_COOKIE_USED"):
+        return False
+    if getattr(request, "_csp_nonce", None) is not None:
+        # The header of a hit would carry a fresh nonce, the page the stored one.
+        return False
+    session = getattr(request, "session", None)
+    if session is not None and session.modified:
+        return False
+    control = response.get("Cache-Control", "").lower()
+    if any(word in control for word in _UNCACHEABLE_CONTROL):
+        return False
+    vary = {v.strip().lower() for v in response.get("Vary", "").split(",") if v.strip()}
+    if not vary <= _ALLOWED_VARY:
+        return False
+    return get_language() == language
+
+
+def _replica_may_lag(token: str) -> bool:
+    """True while a page rendered now may come from a replica that has not seen the last write."""
+    if "replica" not in settings.DATABASES:
+        return False
+    return generation_age(token) < float(getattr(settings, "DATABASE_REPLICA_PIN_SECONDS", 5))
+
+
+class PageCacheMiddleware:
+    """Serve anonymous GETs of `@cacheable` views from the cache; store what is safe to share."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if not _anonymous_candidate(request):
+            return self.get_response(request)
+        municipality_id = request.municipality.pk  # type: ignore[attr-defined]
+        token = generation(municipality_id)
+        language = getattr(request, "LANGUAGE_CODE", "") or get_language()
+        key = page_key(request, token, language)
+        cache = pages()
+        stored = cache.get(key)
+        if stored is not None:
+            content, headers = stored
+            hit = HttpResponse(content, status=200)
+            for name, value in headers:
+                hit[name] = value
+            hit["X-Page-Cache"] = "hit"
+            patch_vary_headers(hit, ["Cookie"])
+            return hit
+        may_lag = _replica_may_lag(token)
+        response = self.get_response(request)
+        if _storable(request, response, language):
+            response["X-Page-Cache"] = "miss"
+            # Signed-in people get other pages at the same address: shared caches must know.
+            patch_vary_headers(response, ["Cookie"])
+            if not may_lag:
+                headers = [(k, v) for k, v in response.items() if k.lower() != "x-page-cache"]
+                cache.set(key, (response.content, headers), _ttl())  # type: ignore[attr-defined]
+        return response
+
+
+# --- Invalidation by saves (the catch-all) -------------------------------------------------
+
+
+def _owners(instance: Model, depth: int = 2) -> set[int] | None:
+    """The municipalities a row belongs to; None if it cannot be told (then: all of them).
+
+    From the row's municipality, else from related rows already in memory, else one query
+    for the municipality of the row it points to.
+    """
+    municipality_model = apps.get_model("tenants", "Municipality")
+    if isinstance(instance, municipality_model):
+        return {instance.pk}
+    owner = getattr(instance, "municipality_id", None)
+    if owner is not None:
+        return {owner}
+    for field in instance._meta.concrete_fields:
+        if not field.many_to_one or field.related_model is None:
+            continue
+        value = getattr(instance, field.attname, None)
+        if value is None:
+            continue
+        related: Any = field.related_model
+        cached = instance._state.fields_cache.get(field.name)
+        if cached is not None:
+            found = _owners(cached, depth - 1) if depth > 0 else None
+            if found:
+                return found
+            continue
+        if related is municipality_model:
+            return {value}
+        if "municipality_id" not in {f.attname for f in related._meta.concrete_fields}:
+            continue
+        row = related._base_manager.filter(pk=value).values_list("municipality_id").first()
+        return {row[0]} if row else None
+    return None
+
+
+def bump_all_on_commit() -> None:
+    """Outdate the cached pages of every municipality (for writes that concern all of them)."""
+    municipalities = apps.get_model("tenants", "Municipality")._base_manager
+    for municipality_id in municipalities.values_list("pk", flat=True):
+        bump_on_commit(municipality_id)
+
+
+def _bump_for(instance: Model) -> None:
+    owners = _owners(instance)
+    if owners is None:
+        bump_all_on_commit()
+        return
+    for municipality_id in owners:
+        bump_on_commit(municipality_id)
+
+
+# Saves that change nothing anybody else sees; signing in must not empty the cache.
+_PRIVATE_UPDATES = frozenset({"last_login"})
+
+
+def _tracked(model: type[Model]) -> bool:
+    """Our own models; Django's (sessions, tasks) and libraries' never show on pages."""
+    return model.__module__.startswith("mitmachstadt.")
+
+
+def _on_save(sender: type[Model], instance: Model, **kwargs: Any) -> None:
+    if kwargs.get("raw") or not _tracked(sender):
+        return
+    fields = kwargs.get("update_fields")
+    if fields and set(fields) <= _PRIVATE_UPDATES:
+        return
+    _bump_for(instance)
+
+
+def _on_m2m(sender: type[Model], instance: Model, action: str, **kwargs: Any) -> None:
+    if action.startswith("post_") and _tracked(type(instance)):
+        _bump_for(instance)
+
+
+def _on_admin_log(sender: type[Model], instance: Model, **kwargs: Any) -> None:
+    # The technical admin logs every change, also deletions, whose rows are gone: all towns.
+    bump_all_on_commit()
+
+
+def connect_signals() -> None:
+    """Bump on every save of our models and every change in the technical admin.
+
+    Deletes are not caught by a signal: a post_delete receiver would switch off Django's fast
+    bulk delete for every model (retention purges would load every row). Services that delete
+    public content write an audit entry or publish an event; the admin is covered by its log.
+    """
+    post_save.connect(_on_save, dispatch_uid="pagecache-save")
+    m2m_changed.connect(_on_m2m, dispatch_uid="pagecache-m2m")
+    if apps.is_installed("django.contrib.admin"):
+        post_save.connect(
+            _on_admin_log, sender="admin.LogEntry", dispatch_uid="pagecache-admin-log"
+        )
+
+
+# --- Language switch ----------------------------------------------------------------------
+
+
+def _same_origin(request: HttpRequest) -> bool:
+    own = f"{request.scheme}://{request.get_host()}"
+    trusted = {own, *getattr(settings, "CSRF_TRUSTED_ORIGINS", [])}
+    origin = request.META.get("HTTP_ORIGIN")
+    if origin is not None:
+        return origin in trusted
+    referer = request.META.get("HTTP_REFERER")
+    if referer:
+        parts = urlsplit(referer)
+        return f"{parts.scheme}://{parts.netloc}" in trusted
+    # Browsers send Origin with every POST; without both headers it is no cross-site form.
+    return True
+
+
+@csrf_exempt
+def set_language(request: HttpRequest) -> HttpResponseBase:
+    """Django's language switch without a CSRF token, checked by Origin/Referer instead.
+
+    A token in the header of every page would make every page personal (and uncacheable).
+    The switch changes only the language cookie; a same-origin check protects it.
+    """
+    if request.method == "POST" and not _same_origin(request):
+        return HttpResponseForbidden("Cross-site request refused.")
+    return i18n.set_language(request)

@@ -72,6 +72,8 @@ class IdeaPage:
     page_size: int
     order: str
     seed: str
+    # A search matched more ideas than it ranks (search.POOL): `count` is a lower bound.
+    more: bool = False
 
     @property
     def pages(self) -> int:
@@ -175,8 +177,16 @@ def idea_page(
     start = (page - 1) * page_size
 
     ranked_ids: list[int] | None = None
+    more = False
     if flt.q.strip():
-        ranked_ids = search.matching_ids(municipality, flt.q)
+        # The search runs on the filtered public ideas, so its bounded pool holds only ideas
+        # that the filters let through.
+        unsearched = IdeaFilter(**{**flt.__dict__, "q": ""})
+        base = _filtered(municipality, unsearched)
+        found = search.search(
+            municipality, flt.q, base.distinct() if flt.field else base, key=unsearched.key()
+        )
+        ranked_ids, more = found.ids, found.more
         flt = IdeaFilter(**{**flt.__dict__, "ids": ranked_ids})
 
     if order == "random":
@@ -187,13 +197,12 @@ def idea_page(
         by_id = {i.pk: i for i in _list_queryset(Idea.objects.filter(pk__in=page_ids))}
         items = [by_id[pk] for pk in page_ids if pk in by_id]
     elif ranked_ids is not None and order == "newest" and flt.q:
-        # A text search lists the best matches first unless another order was asked for.
-        qs = _filtered(municipality, flt)
-        count = qs.count()
-        position = {pk: n for n, pk in enumerate(ranked_ids)}
-        matched = sorted(qs.values_list("pk", flat=True), key=lambda pk: position.get(pk, 1 << 30))
-        page_ids = matched[start : start + page_size]
-        by_id = {i.pk: i for i in _list_queryset(Idea.objects.filter(pk__in=page_ids))}
+        # A text search lists the best matches first unless another order was asked for; the
+        # ranked ids passed the filters already.
+        count = len(ranked_ids)
+        page_ids = ranked_ids[start : start + page_size]
+        rows = Idea.objects.filter(municipality=municipality, pk__in=page_ids)
+        by_id = {i.pk: i for i in _list_queryset(rows)}
         items = [by_id[pk] for pk in page_ids if pk in by_id]
     else:
         qs = _filtered(municipality, flt)
@@ -206,7 +215,13 @@ def idea_page(
         window = qs.order_by(*ordering).values("pk")[start : start + page_size]
         items = list(_list_queryset(Idea.objects.filter(pk__in=window)).order_by(*ordering))
     return IdeaPage(
-        items=items, count=count, page=page, page_size=page_size, order=order, seed=seed
+        items=items,
+        count=count,
+        page=page,
+        page_size=page_size,
+        order=order,
+        seed=seed,
+        more=more,
     )
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from mitmachstadt.accounts.models import Organisation, Role
 from mitmachstadt.accounts.selectors import has_role
 from mitmachstadt.audit.services import audit_record
+from mitmachstadt.core import pagecache
 from mitmachstadt.core.antispam import check_participation
 from mitmachstadt.core.bus import Event, publish
 from mitmachstadt.core.markup import render_markdown
@@ -484,6 +485,8 @@ def reaction_set(*, idea: Idea, user: Any, value: int | None) -> Idea:
         if value is not None:
             _valid_value(mode, value)
         existing = Reaction.objects.filter(idea=locked, user=user).first()
+        if existing is not None:
+            existing.idea = locked  # tells the page cache's save hook the town without a query
         old = existing.value if existing else None
         if old == value:
             return locked
@@ -526,6 +529,8 @@ def follow_delete(*, idea: Idea, user: Any) -> None:
     deleted, _details = Follow.objects.filter(idea=idea, user=user).delete()
     if deleted:
         Idea.objects.filter(pk=idea.pk).update(follower_count=F("follower_count") - 1)
+        # The idea page shows the count; neither a save nor an audit entry tells the page cache.
+        pagecache.bump_on_commit(idea.municipality_id)
 
 
 # --- Links --------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from mitmachstadt.accounts.permissions import role_required
 from mitmachstadt.accounts.selectors import has_role, has_second_factor
 from mitmachstadt.core import ratelimit
 from mitmachstadt.core.markup import render_markdown
+from mitmachstadt.core.pagecache import cacheable
 from mitmachstadt.tenants import selectors as tenant_selectors
 
 from . import search, selectors, services, workflow
@@ -119,6 +121,12 @@ def visitor_seed(request: HttpRequest, *, fresh: bool = False) -> str:
     return str(seed)
 
 
+def shared_seed(now: float | None = None) -> str:
+    """The random-order seed of visitors without a session: a new one every minute."""
+    minute = int((time.time() if now is None else now) // 60)
+    return f"m{minute:x}"
+
+
 def record_first_exposure(request: HttpRequest, page: selectors.IdeaPage, key: str) -> None:
     """Count the first page of a random list once per visitor, seed and filter (fair exposure).
 
@@ -169,6 +177,7 @@ def _filter_from(form: IdeaFilterForm) -> selectors.IdeaFilter:
     )
 
 
+@cacheable
 @require_GET
 def idea_list(request: HttpRequest) -> HttpResponse:
     """All public ideas with search, filters, seven orders and numbered pages."""
@@ -521,6 +530,7 @@ def _render_detail(
     )
 
 
+@cacheable
 @require_GET
 def idea_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """An idea with its state, answer, reactions, discussion, links and history."""
@@ -1077,9 +1087,17 @@ def home_sections(request: HttpRequest) -> dict[str, Any]:
     municipality = request.municipality  # type: ignore[attr-defined]
     newest = selectors.idea_page(municipality, order="newest", page_size=4)
     supported = selectors.idea_page(municipality, order="supported", page_size=4)
-    seed = visitor_seed(request)
-    random_pick = selectors.idea_page(municipality, order="random", seed=seed, page_size=4)
-    record_first_exposure(request, random_pick, selectors.IdeaFilter().key())
+    if request.session.session_key is None:
+        # A first visit (no session yet): the pick everybody without a session sees this minute,
+        # so that the page can be cached and no session is started just for a seed. The
+        # exposure counts once per render; the "more" link carries the seed for stable paging.
+        seed = shared_seed()
+        random_pick = selectors.idea_page(municipality, order="random", seed=seed, page_size=4)
+        services.record_exposure([idea.pk for idea in random_pick.items])
+    else:
+        seed = visitor_seed(request)
+        random_pick = selectors.idea_page(municipality, order="random", seed=seed, page_size=4)
+        record_first_exposure(request, random_pick, selectors.IdeaFilter().key())
     projects = selectors.idea_page(
         municipality,
         flt=selectors.IdeaFilter(state=PROJECTS_FILTER),

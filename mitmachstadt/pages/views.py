@@ -19,6 +19,7 @@ from mitmachstadt.accounts.models import STAFF_ROLES, Role
 from mitmachstadt.accounts.permissions import role_required
 from mitmachstadt.accounts.selectors import has_role, roles_of
 from mitmachstadt.core import ratelimit
+from mitmachstadt.core.pagecache import cacheable
 from mitmachstadt.ideas.views import home_sections
 
 from . import selectors, services
@@ -26,6 +27,7 @@ from .forms import AccessibilityFeedbackForm
 from .models import MAX_PAGE, AccessibilityFeedback
 
 
+@cacheable
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """A lively start: call to action, newest, most supported and random ideas, projects."""

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,11 +20,22 @@ from bench import load, report, run, stack
 
 class _Handler(BaseHTTPRequestHandler):
     seen: list[tuple[str, str, str]] = []
+    slow_after_first = 0
 
     def _answer(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length).decode() if length else ""
         self.seen.append((self.command, self.path, self.headers.get("Host", "")))
+        if self.path == "/redirect":
+            self.send_response(301)
+            self.send_header("Location", "/redirect/")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if self.path == "/slow":
+            _Handler.slow_after_first += 1
+            if _Handler.slow_after_first > 1:
+                time.sleep(3)
         status = 404 if self.path == "/missing" else 200
         payload = b'{"ok": true, "body": "' + body.encode() + b'"}'
         self.send_response(status)
@@ -90,6 +102,82 @@ def test_wrk_counts_error_statuses(server: int, tmp_path: Path) -> None:
         budget=20,
     )
     assert data["errors"]["status"] == data["requests"] >= 20
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
+def test_wrk_counts_redirects_as_errors(server: int, tmp_path: Path) -> None:
+    requests = [load.Request("GET", "/redirect"), load.Request("GET", "/ok")]
+    data = load.run_wrk(
+        port=server,
+        request_file=load.write_requests(tmp_path / "r.txt", requests),
+        duration_s=5,
+        connections=1,
+        threads=1,
+        budget=40,
+    )
+    assert data["statuses"][301] + data["statuses"][200] == data["requests"]
+    assert data["errors"]["redirect"] == data["statuses"][301] > 0
+    assert data["errors"]["status"] == 0  # wrk itself would not have counted them
+
+
+def _stack(port: int) -> run.Stack:
+    return run.Stack(
+        name="test",
+        apps=[],
+        port=port,
+        host="alpha.test",
+        db_cpu=lambda: 0.0,
+        other_cpu=lambda: 0.0,
+        env={},
+    )
+
+
+def _options(**overrides: Any) -> run.Options:
+    opts = run.parse_args(["--duration", "1", "--connections", "2", "--threads", "1"])
+    for key, value in overrides.items():
+        setattr(opts, key, value)
+    return opts
+
+
+def test_an_endpoint_that_redirects_fails_loudly(server: int, tmp_path: Path) -> None:
+    endpoint = load.Endpoint("dash", "dashboard", [load.Request("GET", "/redirect")])
+    row = run.run_endpoint(_stack(server), endpoint, _options(), tmp_path, None)
+    assert row["available"] is False
+    assert row["error"] == "GET /redirect: 301 -> /redirect/"
+    missing = load.Endpoint("gone", "gone", [load.Request("GET", "/missing")])
+    gone = run.run_endpoint(_stack(server), missing, _options(), tmp_path, None)
+    assert gone["available"] is False and gone["error"].startswith("GET /missing: 404")
+    result = _result()
+    result["scenarios"][1]["endpoints"] = [row, gone]
+    text = report.markdown(result)
+    assert "| dashboard | **failed** (see Failures) |" in text
+    assert "* city-postgres / dashboard: GET /redirect: 301 -> /redirect/" in text
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
+def test_a_run_without_a_single_answer_is_a_failure(server: int, tmp_path: Path) -> None:
+    _Handler.slow_after_first = 0
+    endpoint = load.Endpoint("slow", "slow", [load.Request("GET", "/slow")], probe=False)
+    row = run.run_endpoint(_stack(server), endpoint, _options(), tmp_path, None)
+    assert row["available"] is False
+    assert row["error"].startswith("no answer completed within 1 s")
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
+def test_a_good_endpoint_run_counts_its_answers(server: int, tmp_path: Path) -> None:
+    endpoint = load.Endpoint("ok", "ok", [load.Request("GET", "/ok", {"Host": "alpha.test"})])
+    row = run.run_endpoint(_stack(server), endpoint, _options(budget=50), tmp_path, 100.0)
+    assert row["available"] is True and row["requests"] >= 50
+    assert sum(row["errors"].values()) == 0 and row["statuses"] == {200: row["requests"]}
+    assert row["probe"]["statuses"] == {200: 15} and row["probe"]["wall_ms_median"] > 0
+
+
+def test_slow_pages_get_longer_runs_and_timeouts() -> None:
+    opts = _options(duration=10.0)
+    assert run.run_settings(0.01, opts, 8) == (10.0, 10)
+    duration, timeout = run.run_settings(6.5, opts, 4)
+    assert duration == run.MAX_RUN_S and timeout > 6.5 * 2
+    assert run.run_settings(2.0, opts, 8)[0] > 10.0
 
 
 def test_probe_reads_the_diagnostics_headers(server: int) -> None:
@@ -249,6 +337,28 @@ def test_goals_are_judged_from_the_figures() -> None:
     assert by_goal[("similar ideas p95 < 150 ms", "city-postgres (api-similar)")]
     assert by_goal[("≥ 1,000 reactions/s on PostgreSQL with exact counts", "city-postgres")]
     assert by_goal[("worker RSS < 200 MB", "all runs (max)")]
+
+
+def test_errors_and_missing_scenarios_are_reported() -> None:
+    result = _result()
+    result["scenarios_requested"] = ["compare-postgres", "city-postgres", "scaleout"]
+    city = result["scenarios"][1]
+    geojson = next(r for r in city["endpoints"] if r["name"] == "api-geojson")
+    geojson["errors"]["redirect"] = 7
+    geojson["statuses"] = {200: 93, 302: 7}
+    text = report.markdown(result)
+    assert "**Scenarios not run:** scaleout." in text
+    assert "city-postgres / api-geojson: 7 failed answers (statuses {200: 93, 302: 7})" in text
+    by_goal = {(g["goal"], g["where"]): g for g in report.goals(result)}
+    goal = by_goal[("map GeoJSON of all located ideas p95 < 300 ms", "city-postgres (api-geojson)")]
+    assert goal["reached"] is False and "7 errors" in goal["measured"]
+
+
+def test_full_mode_runs_every_scenario() -> None:
+    opts = run.parse_args([])
+    assert opts.scenarios == list(run.SCENARIOS)
+    assert {"city-sqlite", "city-postgres", "compare-postgres", "scaleout"} <= set(opts.scenarios)
+    assert opts.update_docs and not opts.quick
 
 
 def test_markdown_and_benchmarks_md_update(tmp_path: Path) -> None:
