@@ -36,6 +36,9 @@ SCENARIOS = ("compare-postgres", "compare-sqlite", "city-sqlite", "city-postgres
 CITY_HOST = "scale-1.localhost"
 COMPARE_HOST = "compare.localhost"
 ORDERS = ("newest", "supported", "rated", "discussed", "controversial", "trending", "random")
+# Honoured by the app only with MITMACHSTADT_BENCH=1: answer without the caches (core.pagecache,
+# the map's GeoJSON), to measure what a cache miss costs.
+BYPASS = {"X-Bench-Cache": "bypass"}
 
 
 @dataclass
@@ -269,7 +272,16 @@ def city_endpoints(targets: dict[str, Any], *, host: str, seed: int = 3) -> list
             "api-geojson",
             f"map GeoJSON ({targets['located_ideas']} located)",
             gets(["/api/v1/ideas.geojson"], 1),
-            budget=300,
+            budget=1000,
+        ),
+        Endpoint(
+            "api-geojson-uncached",
+            "map GeoJSON, built for every request (cache bypassed)",
+            [
+                Request("GET", r.path, {**r.headers, **BYPASS})
+                for r in gets(["/api/v1/ideas.geojson"], 1)
+            ],
+            budget=100,
         ),
         reaction_endpoint(targets, host=host, rng=rng),
         Endpoint("html-home", "home page", gets(["/"], 1), budget=1000),

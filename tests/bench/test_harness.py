@@ -220,6 +220,8 @@ def test_the_endpoint_lists_cover_the_issue() -> None:
         "located_ideas": 60000,
         "search_words": ["Radweg Bahnhof"],
         "similar_texts": ["Mehr Bänke & Bäume"],
+        "search_distinct": ["Radweg", "Bank"],
+        "similar_distinct": ["Bänke im Park", "Bäume am Markt"],
         "reaction_ids": [1, 2],
         "reaction_mode": "updown",
         "tokens": ["mms_a", "mms_b"],
@@ -232,8 +234,11 @@ def test_the_endpoint_lists_cover_the_issue() -> None:
         "api-detail",
         "api-comments-200",
         "api-geojson",
+        "api-geojson-uncached",
         "api-search",
+        "api-search-distinct",
         "api-similar",
+        "api-similar-distinct",
         "api-reaction",
         "html-list",
         "html-detail-200",
@@ -246,6 +251,9 @@ def test_the_endpoint_lists_cover_the_issue() -> None:
     reaction = city["api-reaction"].requests[0]
     assert reaction.method == "PUT" and reaction.headers["Authorization"].startswith("Bearer ")
     assert city["api-list-deep"].requests[0].path == "/api/v1/ideas?page=4800"
+    assert all(r.headers["Accept-Encoding"] == "gzip" for r in city["api-geojson"].requests)
+    assert city["api-geojson-uncached"].requests[0].headers["X-Bench-Cache"] == "bypass"
+    assert "X-Bench-Cache" not in city["api-geojson"].requests[0].headers
     compare = {e.name for e in run.compare_endpoints(targets, host="compare.localhost")}
     assert {"html-list", "html-list-p50", "html-detail", "api-reaction"} <= compare
 
