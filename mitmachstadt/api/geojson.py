@@ -79,10 +79,7 @@ def bench_bypass(request: HttpRequest) -> bool:
 def may_store(token: str) -> bool:
     """False while a replica may not have replayed the write that started generation `token`:
     what is read from it now could be older than the generation claims."""
-    if "replica" not in settings.DATABASES:
-        return True
-    pin = float(getattr(settings, "DATABASE_REPLICA_PIN_SECONDS", 5))
-    return pagecache.generation_age(token) >= pin
+    return selectors.cache_may_store(token)
 
 
 def document(request: HttpRequest, flt: selectors.IdeaFilter) -> Document:

@@ -35,6 +35,7 @@ from django.db.models.expressions import RawSQL
 
 from mitmachstadt.core import pagecache, textsim
 
+from . import selectors
 from .models import Idea, SearchVocabulary
 
 # Matching ideas ranked per search or similar-ideas tier: the newest this many.
@@ -386,6 +387,12 @@ def _cache_key(kind: str, municipality_id: int, *parts: Any) -> str:
     return f"ideas-{kind}:{municipality_id}:{pagecache.generation(municipality_id)}:{digest}"
 
 
+def _store(key: str, value: Any) -> None:
+    # The generation is the third part of the key (see _cache_key).
+    if selectors.cache_may_store(key.split(":", 3)[2]):
+        cache.set(key, value, RESULT_CACHE_SECONDS)
+
+
 @dataclass(frozen=True)
 class SearchResult:
     ids: list[int]  # best first, at most POOL
@@ -424,7 +431,7 @@ def search(
             base, municipality.pk, anything, anything, limit=POOL, common=common
         )
     ids = ids[:POOL]
-    cache.set(cache_key, (ids, more), RESULT_CACHE_SECONDS)
+    _store(cache_key, (ids, more))
     return SearchResult(ids, more)
 
 
@@ -447,7 +454,7 @@ def similar(
     found: list[tuple[int, str, str, float]] | None = cache.get(cache_key)
     if found is None:
         found = _similar_ranked(municipality, text, limit=limit, exclude_id=exclude_id)
-        cache.set(cache_key, found, RESULT_CACHE_SECONDS)
+        _store(cache_key, found)
     return [
         (Idea(pk=pk, title=title, state=state, municipality_id=municipality.pk), score)
         for pk, title, state, score in found

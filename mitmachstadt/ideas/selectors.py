@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import time
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any
@@ -111,6 +112,21 @@ def _list_queryset(qs: QuerySet[Idea]) -> QuerySet[Idea]:
     return qs.select_related("district", "created_by", "cluster").prefetch_related("fields")
 
 
+def _random_keys(seed: str, ids: Any, exposure: Any, alpha: float = EXPOSURE_ALPHA) -> Any:
+    """Sort keys of the fair random order (numpy arrays in, one float per idea out)."""
+    import numpy as np
+
+    key = int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big")
+    z = ids.astype(np.uint64) ^ np.uint64(key)
+    # SplitMix64's finaliser; unsigned arithmetic wraps modulo 2^64 as intended.
+    z = z + np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z = z ^ (z >> np.uint64(31))
+    u = ((z >> np.uint64(11)).astype(np.float64) + 1.0) / (2.0**53 + 2.0)
+    return -np.log(u) * (1.0 + exposure) ** alpha
+
+
 def fair_random_order(
     seed: str, rows: list[tuple[int, int]], alpha: float = EXPOSURE_ALPHA
 ) -> list[int]:
@@ -125,36 +141,96 @@ def fair_random_order(
 
     if not rows:
         return []
-    key = int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big")
-    ids = np.fromiter((pk for pk, _ in rows), dtype=np.uint64, count=len(rows))
+    ids = np.fromiter((pk for pk, _ in rows), dtype=np.int64, count=len(rows))
     exposure = np.fromiter((e for _, e in rows), dtype=np.float64, count=len(rows))
-    z = ids ^ np.uint64(key)
-    # SplitMix64's finaliser; unsigned arithmetic wraps modulo 2^64 as intended.
-    z = z + np.uint64(0x9E3779B97F4A7C15)
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    z = z ^ (z >> np.uint64(31))
-    u = ((z >> np.uint64(11)).astype(np.float64) + 1.0) / (2.0**53 + 2.0)
-    keys = -np.log(u) * (1.0 + exposure) ** alpha
-    order = np.lexsort((ids, keys))  # by key, ties by id
+    order = np.lexsort((ids, _random_keys(seed, ids, exposure, alpha)))  # by key, ties by id
     return [int(pk) for pk in ids[order]]
 
 
-def _random_ids(municipality: Any, flt: IdeaFilter, seed: str) -> list[int]:
-    # The permutation is frozen per seed and filter, so paging stays stable while exposure
-    # counts move on underneath; every idea appears on exactly one page.
-    cache_key = (
-        "ideas-random:"
-        + hashlib.sha256(f"{municipality.pk}|{seed}|{flt.key()}".encode()).hexdigest()
-    )
-    ids: list[int] | None = cache.get(cache_key)
-    if ids is None:
-        rows_qs = _filtered(municipality, flt).values_list("pk", "exposure")
-        # Only the field filter joins (and may repeat ideas); DISTINCT over every idea is costly.
-        rows = list(rows_qs.distinct() if flt.field else rows_qs)
-        ids = fair_random_order(seed, rows)
-        cache.set(cache_key, ids, RANDOM_CACHE_SECONDS)
-    return ids
+def random_window(seed: str, ids: Any, exposure: Any, start: int, size: int) -> list[int]:
+    """Positions start..start+size of fair_random_order, without sorting every idea."""
+    import numpy as np
+
+    end = min(start + size, len(ids))
+    if start >= end:
+        return []
+    keys = _random_keys(seed, ids, exposure)
+    # The `end` smallest keys in linear time, then only those sorted (by key, ties by id).
+    head = np.argpartition(keys, end - 1)[:end] if end < len(ids) else np.arange(len(ids))
+    head = head[np.lexsort((ids[head], keys[head]))]
+    return [int(pk) for pk in ids[head[start:end]]]
+
+
+# The exposure counts the random order weighs with are frozen for this long (one snapshot per
+# municipality), so a visitor's order keeps still while others' views count up; the set of
+# ideas follows every change (per generation), new ones slotting in without moving the others.
+RANDOM_EPOCH_SECONDS = 3600
+
+
+def cache_may_store(token: str) -> bool:
+    """Whether a result read now may be cached under generation `token`: not while a replica
+    may not have replayed the write that started it (see core.dbrouter)."""
+    from django.conf import settings
+
+    from mitmachstadt.core import pagecache
+
+    if "replica" not in settings.DATABASES:
+        return True
+    pin = float(getattr(settings, "DATABASE_REPLICA_PIN_SECONDS", 5))
+    return pagecache.generation_age(token) >= pin
+
+
+def _exposure_snapshot(municipality: Any, epoch: int) -> tuple[Any, Any]:
+    """(sorted ids, exposure) of the municipality's public ideas as of this epoch."""
+    import numpy as np
+
+    key = f"ideas-random-exposure:{municipality.pk}"
+    stored = cache.get(key)
+    if stored is not None and stored[0] == epoch:
+        return np.frombuffer(stored[1], dtype=np.int64), np.frombuffer(stored[2], np.float64)
+    rows = public_ideas(municipality).order_by("pk").values_list("pk", "exposure")
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        pairs = cursor.fetchall()
+    ids = np.fromiter((pk for pk, _ in pairs), dtype=np.int64, count=len(pairs))
+    exposure = np.fromiter((e for _, e in pairs), dtype=np.float64, count=len(pairs))
+    cache.set(key, (epoch, ids.tobytes(), exposure.tobytes()), 2 * RANDOM_EPOCH_SECONDS)
+    return ids, exposure
+
+
+def _random_set(municipality: Any, flt: IdeaFilter) -> tuple[Any, Any]:
+    """(ids, frozen exposure) of the ideas the random order shuffles, current per generation.
+
+    Only the latest set per filter is kept (the generation and epoch are in the value), so
+    frequent writes never pile up outdated arrays in a worker's memory.
+    """
+    import numpy as np
+
+    from mitmachstadt.core import pagecache
+
+    token = pagecache.generation(municipality.pk)
+    epoch = int(time.time() // RANDOM_EPOCH_SECONDS)
+    digest = hashlib.sha256(flt.key().encode() + repr(flt.ids).encode()).hexdigest()[:32]
+    key = f"ideas-random-set:{municipality.pk}:{digest}"
+    stored = cache.get(key)
+    if stored is not None and stored[:2] == (token, epoch):
+        return np.frombuffer(stored[2], dtype=np.int64), np.frombuffer(stored[3], np.float64)
+    rows = _filtered(municipality, flt).order_by("pk").values_list("pk", flat=True)
+    # Only the field filter joins (and may repeat ideas); DISTINCT over every idea is costly.
+    sql, params = (rows.distinct() if flt.field else rows).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = np.fromiter((row[0] for row in cursor.fetchall()), dtype=np.int64)
+    known, counts = _exposure_snapshot(municipality, epoch)
+    exposure = np.zeros(len(ids), dtype=np.float64)  # ideas newer than the snapshot: unseen
+    if len(known):
+        at = np.minimum(np.searchsorted(known, ids), len(known) - 1)
+        found = known[at] == ids
+        exposure[found] = counts[at[found]]
+    if cache_may_store(token):
+        cache.set(key, (token, epoch, ids.tobytes(), exposure.tobytes()), RANDOM_CACHE_SECONDS)
+    return ids, exposure
 
 
 def idea_page(
@@ -190,10 +266,11 @@ def idea_page(
 
     if order == "random":
         seed = seed or "0"
-        ids = _random_ids(municipality, flt, seed)
+        ids, exposure = _random_set(municipality, flt)
         count = len(ids)
-        page_ids = ids[start : start + page_size]
-        by_id = {i.pk: i for i in _list_queryset(Idea.objects.filter(pk__in=page_ids))}
+        page_ids = random_window(seed, ids, exposure, start, page_size)
+        rows = Idea.objects.filter(municipality=municipality, pk__in=page_ids)
+        by_id = {i.pk: i for i in _list_queryset(rows)}
         items = [by_id[pk] for pk in page_ids if pk in by_id]
     elif ranked_ids is not None and order == "newest" and flt.q:
         # A text search lists the best matches first unless another order was asked for; the
