@@ -59,6 +59,15 @@ class Options:
     keep: bool
     update_docs: bool
     tokens: int
+    # Only endpoints whose name starts with one of these (the /healthz ceiling always runs).
+    endpoints: tuple[str, ...] = ()
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.endpoints) or set(self.scenarios) != set(SCENARIOS)
+
+    def wants(self, name: str) -> bool:
+        return name == "healthz" or not self.endpoints or name.startswith(self.endpoints)
 
     @property
     def seed_args(self) -> list[str]:
@@ -99,6 +108,11 @@ def parse_args(argv: list[str]) -> Options:
     parser.add_argument(
         "--no-docs", action="store_true", help="do not write the figures into BENCHMARKS.md"
     )
+    parser.add_argument(
+        "--endpoints",
+        default="",
+        help="comma-separated name prefixes, e.g. api-search,html-map (healthz always runs)",
+    )
     args = parser.parse_args(argv)
     quick = args.quick
     ideas = args.ideas or (10_000 if quick else 100_000)
@@ -121,8 +135,9 @@ def parse_args(argv: list[str]) -> Options:
         workdir=args.workdir,
         reuse=args.reuse,
         keep=args.keep,
-        update_docs=not args.no_docs and not quick and args.only == "",
+        update_docs=not args.no_docs and not quick and args.only == "" and not args.endpoints,
         tokens=1000,
+        endpoints=tuple(e.strip() for e in args.endpoints.split(",") if e.strip()),
     )
 
 
@@ -377,7 +392,7 @@ def run_endpoints(
 ) -> list[dict[str, Any]]:
     results: list[dict[str, Any]] = []
     healthz_rps: float | None = None
-    for endpoint in endpoints:
+    for endpoint in [e for e in endpoints if opts.wants(e.name)]:
         try:
             row = run_endpoint(st, endpoint, opts, workdir, healthz_rps)
         except Exception as error:  # one broken endpoint must not end the whole benchmark
@@ -758,7 +773,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     result: dict[str, Any] = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "mode": "quick" if opts.quick else "full",
+        # A run of some scenarios or endpoints only is "partial" and never replaces the figures
+        # of the last full run.
+        "mode": "quick" if opts.quick else "partial" if opts.partial else "full",
         "machine": machine(),
         "load_average_start": Path("/proc/loadavg").read_text().split()[:3],
         "settings": {
@@ -802,7 +819,7 @@ def main(argv: list[str] | None = None) -> int:
     result["duration_min"] = round((time.monotonic() - started) / 60, 1)
     result["load_average_end"] = Path("/proc/loadavg").read_text().split()[:3]
     RESULTS.mkdir(parents=True, exist_ok=True)
-    stem = "bench-quick" if opts.quick else "bench"
+    stem = {"quick": "bench-quick", "partial": "bench-partial"}.get(result["mode"], "bench")
     (RESULTS / f"{stem}.json").write_text(json.dumps(result, indent=1) + "\n", "utf-8")
     markdown = report.markdown(result)
     (RESULTS / f"{stem}.md").write_text(markdown, "utf-8")

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -516,15 +517,35 @@ def create_comment(
     return 201, _comment_out(comment)
 
 
+def _reactable(request: HttpRequest, idea_id: int) -> Idea:
+    """The idea to react to, read lean: the service locks and reads it again anyway."""
+    municipality = request.municipality  # type: ignore[attr-defined]
+    idea = (
+        Idea.objects.filter(municipality=municipality, pk=idea_id)
+        .only("pk", "municipality_id", "state", "is_hidden")
+        .first()
+    )
+    if idea is None:
+        raise Http404
+    if not idea.is_public:
+        # Whoever may see it (its authors, moderators) learns from the service why not; for
+        # everybody else it does not exist.
+        idea = _idea_or_404(request, idea_id)
+    idea.municipality = municipality
+    return idea
+
+
+def _reacted(request: HttpRequest, idea_id: int, value: int | None) -> dict[str, Any]:
+    idea = services.reaction_set(idea=_reactable(request, idea_id), user=request.user, value=value)
+    prefetch_related_objects([idea], "fields")
+    return idea_out(request, idea)
+
+
 @router.put("/{int:idea_id}/reaction", response=IdeaOut, auth=write_auth, summary="React")
 def set_reaction(request: HttpRequest, idea_id: int, payload: ReactionIn) -> dict[str, Any]:
     """Set or change (or with null remove) your one reaction in the municipality's mode."""
     _limit(request, "reaction")
-    idea = _idea_or_404(request, idea_id)
-    services.reaction_set(idea=idea, user=request.user, value=payload.value)
-    return idea_out(
-        request, Idea.objects.select_related("district", "created_by", "cluster").get(pk=idea.pk)
-    )
+    return _reacted(request, idea_id, payload.value)
 
 
 @router.delete(
@@ -532,11 +553,8 @@ def set_reaction(request: HttpRequest, idea_id: int, payload: ReactionIn) -> dic
 )
 def delete_reaction(request: HttpRequest, idea_id: int) -> dict[str, Any]:
     """Remove your reaction."""
-    idea = _idea_or_404(request, idea_id)
-    services.reaction_set(idea=idea, user=request.user, value=None)
-    return idea_out(
-        request, Idea.objects.select_related("district", "created_by", "cluster").get(pk=idea.pk)
-    )
+    _limit(request, "reaction")
+    return _reacted(request, idea_id, None)
 
 
 @router.post("/{int:idea_id}/follow", response={204: None}, auth=write_auth, summary="Follow")

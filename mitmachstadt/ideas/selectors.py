@@ -284,7 +284,7 @@ def idea_page(
         qs = _filtered(municipality, flt)
         if flt.field:
             qs = qs.distinct()
-        count = qs.count()
+        count = _count(municipality, flt, qs)
         ordering = _ORDER_FIELDS[order]
         # The page's ids are picked in a subquery along the order's covering index (deep pages
         # skip index entries, not rows); only these rows are read and joined. One query.
@@ -546,14 +546,41 @@ def merged_ideas(municipality: Any, idea: Idea) -> list[Idea]:
     )
 
 
+def _generation_key(kind: str, municipality: Any, *parts: Any) -> tuple[str, str]:
+    """(cache key, generation token) for a small result that is current per generation."""
+    from mitmachstadt.core import pagecache
+
+    token = pagecache.generation(municipality.pk)
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    return f"ideas-{kind}:{municipality.pk}:{token}:{digest}", token
+
+
+def _count(municipality: Any, flt: IdeaFilter, qs: QuerySet[Idea]) -> int:
+    """How many ideas `qs` (the filtered public ideas) holds, counted once per generation."""
+    key, token = _generation_key("count", municipality, flt.key(), flt.ids)
+    count: int | None = cache.get(key)
+    if count is None:
+        count = qs.count()
+        if cache_may_store(token):
+            cache.set(key, count, RANDOM_CACHE_SECONDS)
+    return count
+
+
 def public_counts_by_field(municipality: Any) -> dict[int, int]:
-    """Number of public ideas per field of action id (one query)."""
+    """Number of public ideas per field of action id (one query, once per generation)."""
     from django.db.models import Count
 
-    rows = (
-        public_ideas(municipality)
-        .values("fields")
-        .annotate(n=Count("pk", distinct=True))
-        .values_list("fields", "n")
-    )
-    return {field_id: n for field_id, n in rows if field_id is not None}
+    key, token = _generation_key("counts-by-field", municipality)
+    counts: dict[int, int] | None = cache.get(key)
+    if counts is None:
+        # From the link table: one row per idea and field, so no DISTINCT over every idea.
+        links = Idea.fields.through.objects.filter(
+            idea__municipality=municipality,
+            idea__state__in=PUBLIC_STATES,
+            idea__is_hidden=False,
+        )
+        rows = links.values("fieldofaction_id").annotate(n=Count("pk")).order_by()
+        counts = {row["fieldofaction_id"]: row["n"] for row in rows}
+        if cache_may_store(token):
+            cache.set(key, counts, RANDOM_CACHE_SECONDS)
+    return counts

@@ -476,12 +476,20 @@ def reaction_set(*, idea: Idea, user: Any, value: int | None) -> Idea:
     """Set (or with None remove) the account's one reaction; counters stay exact under load."""
     if not getattr(user, "is_authenticated", False):
         raise PermissionDenied(_("Please sign in to react."))
-    check_participation(idea.municipality, user)
+    municipality = idea.municipality  # no query when the caller loaded it with the idea
+    check_participation(municipality, user)
     with transaction.atomic():
-        # The row lock serialises reactions on one idea, so counter deltas never race.
-        locked = Idea.objects.select_for_update().select_related("municipality").get(pk=idea.pk)
+        # The row lock serialises reactions on one idea, so counter deltas never race. Only the
+        # idea's row: locking the joined municipality row too would serialise every reaction
+        # in town. The joined rows are what the caller shows of the idea afterwards.
+        locked = (
+            Idea.objects.select_for_update(of=("self",))
+            .select_related("district", "created_by", "cluster")
+            .get(pk=idea.pk)
+        )
+        locked.municipality = municipality
         _require_public(locked)
-        mode = locked.municipality.reaction_mode
+        mode = municipality.reaction_mode
         if value is not None:
             _valid_value(mode, value)
         existing = Reaction.objects.filter(idea=locked, user=user).first()
