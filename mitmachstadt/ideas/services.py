@@ -492,10 +492,9 @@ def reaction_set(*, idea: Idea, user: Any, value: int | None) -> Idea:
         mode = municipality.reaction_mode
         if value is not None:
             _valid_value(mode, value)
-        existing = Reaction.objects.filter(idea=locked, user=user).first()
-        if existing is not None:
-            existing.idea = locked  # tells the page cache's save hook the town without a query
-        old = existing.value if existing else None
+        existing = Reaction.objects.filter(idea=locked, user=user).values_list("pk", "value")
+        found = existing.first()
+        old = found[1] if found else None
         if old == value:
             return locked
         deltas: dict[str, int] = {}
@@ -503,12 +502,12 @@ def reaction_set(*, idea: Idea, user: Any, value: int | None) -> Idea:
             deltas[key] = deltas.get(key, 0) - amount
         for key, amount in _counter_deltas(mode, value).items():
             deltas[key] = deltas.get(key, 0) + amount
+        # Plain row writes; the event below tells the page cache (no per-row save hooks).
         if value is None:
-            if existing is not None:
-                existing.delete()
-        elif existing is not None:
-            existing.value = value
-            existing.save(update_fields=["value", "updated"])
+            if found is not None:
+                Reaction.objects.filter(pk=found[0]).delete()
+        elif found is not None:
+            Reaction.objects.filter(pk=found[0]).update(value=value, updated=timezone.now())
         else:
             Reaction.objects.create(idea=locked, user=user, value=value)
         for key, amount in deltas.items():
