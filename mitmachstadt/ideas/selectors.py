@@ -16,7 +16,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
 )
 from django.utils.translation import gettext as _
 
@@ -29,7 +28,6 @@ from .models import (
     IdeaAttachment,
     IdeaImage,
     IdeaLink,
-    OfficialAnswer,
     Reaction,
 )
 from .states import PUBLIC_STATES, State
@@ -95,7 +93,15 @@ def public_ideas(municipality: Any) -> QuerySet[Idea]:
 def _filtered(municipality: Any, flt: IdeaFilter) -> QuerySet[Idea]:
     qs = public_ideas(municipality)
     if flt.field:
-        qs = qs.filter(fields__slug=flt.field)
+        # A semi-join: no row per field, so nothing needs DISTINCT (which over whole idea rows,
+        # texts included, cost more than the page itself).
+        qs = qs.filter(
+            Exists(
+                Idea.fields.through.objects.filter(
+                    idea_id=OuterRef("pk"), fieldofaction__slug=flt.field
+                )
+            )
+        )
     if flt.district:
         qs = qs.filter(district__slug=flt.district)
     if flt.cluster:
@@ -217,8 +223,7 @@ def _random_set(municipality: Any, flt: IdeaFilter) -> tuple[Any, Any]:
     if stored is not None and stored[:2] == (token, epoch):
         return np.frombuffer(stored[2], dtype=np.int64), np.frombuffer(stored[3], np.float64)
     rows = _filtered(municipality, flt).order_by("pk").values_list("pk", flat=True)
-    # Only the field filter joins (and may repeat ideas); DISTINCT over every idea is costly.
-    sql, params = (rows.distinct() if flt.field else rows).query.sql_with_params()
+    sql, params = rows.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         ids = np.fromiter((row[0] for row in cursor.fetchall()), dtype=np.int64)
@@ -258,9 +263,7 @@ def idea_page(
         # that the filters let through.
         unsearched = IdeaFilter(**{**flt.__dict__, "q": ""})
         base = _filtered(municipality, unsearched)
-        found = search.search(
-            municipality, flt.q, base.distinct() if flt.field else base, key=unsearched.key()
-        )
+        found = search.search(municipality, flt.q, base, key=unsearched.key())
         ranked_ids, more = found.ids, found.more
         flt = IdeaFilter(**{**flt.__dict__, "ids": ranked_ids})
 
@@ -282,8 +285,6 @@ def idea_page(
         items = [by_id[pk] for pk in page_ids if pk in by_id]
     else:
         qs = _filtered(municipality, flt)
-        if flt.field:
-            qs = qs.distinct()
         count = _count(municipality, flt, qs)
         ordering = _ORDER_FIELDS[order]
         # The page's ids are picked in a subquery along the order's covering index (deep pages
@@ -341,11 +342,12 @@ class IdeaDetail:
     merged: list[Idea] = dc_field(default_factory=list)
 
 
-def _relation_flags(idea_id: int) -> dict[str, bool]:
-    """Which of the idea's rarely filled relations have rows: one small query, no ORM.
+def _relation_flags(idea_id: int, user_id: int | None) -> dict[str, Any]:
+    """Which of the idea's rarely filled relations have rows, and the viewer's reaction and
+    follow: one small query, no ORM.
 
-    The ORM would build four EXISTS subqueries per page view; compiling them cost more CPU than
-    the queries they spare. Plain SQL that SQLite and PostgreSQL both understand.
+    The ORM would build the EXISTS subqueries on every page view; compiling them cost more CPU
+    than the queries they spare. Plain SQL that SQLite and PostgreSQL both understand.
     """
     db = connections[router.db_for_read(Idea)]
     q = db.ops.quote_name
@@ -353,7 +355,6 @@ def _relation_flags(idea_id: int) -> dict[str, bool]:
         "images": (IdeaImage._meta.db_table, "idea_id = %s"),
         "attachments": (IdeaAttachment._meta.db_table, "idea_id = %s"),
         "partners": (Idea.partners.through._meta.db_table, "idea_id = %s"),
-        "answers": (OfficialAnswer._meta.db_table, "idea_id = %s"),
         "links": (IdeaLink._meta.db_table, "source_id = %s OR target_id = %s"),
         "merged": (Idea._meta.db_table, "merged_into_id = %s"),
     }
@@ -362,11 +363,21 @@ def _relation_flags(idea_id: int) -> dict[str, bool]:
         f"EXISTS (SELECT 1 FROM {q(table)} WHERE {where})"  # noqa: S608
         for table, where in checks.values()
     ]
-    params = [idea_id] * sum(where.count("%s") for _table, where in checks.values())
+    params: list[Any] = [idea_id] * sum(where.count("%s") for _table, where in checks.values())
+    if user_id is not None:
+        reactions, follows = q(Reaction._meta.db_table), q(Follow._meta.db_table)
+        parts += [
+            f"(SELECT value FROM {reactions} WHERE idea_id = %s AND user_id = %s LIMIT 1)",  # noqa: S608
+            f"EXISTS (SELECT 1 FROM {follows} WHERE idea_id = %s AND user_id = %s)",  # noqa: S608
+        ]
+        params += [idea_id, user_id, idea_id, user_id]
     with db.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(parts), params)
         row = cursor.fetchone()
-    return {name: bool(value) for name, value in zip(checks, row, strict=True)}
+    flags: dict[str, Any] = {name: bool(value) for name, value in zip(checks, row, strict=False)}
+    flags["my_reaction"] = row[len(checks)] if user_id is not None else None
+    flags["following"] = bool(row[len(checks) + 1]) if user_id is not None else False
+    return flags
 
 
 def _cache_related(instance: Any, name: str, items: list[Any]) -> None:
@@ -395,32 +406,15 @@ def idea_detail(
         )
     elif idea.municipality_id != getattr(municipality, "pk", municipality):
         raise Idea.DoesNotExist
-    has = _relation_flags(idea.pk)
-    my_reaction: int | None = None
-    following = False
-    if getattr(user, "is_authenticated", False):
-        # The visitor's own reaction and follow in one query.
-        my_reaction, following = (
-            Idea.objects.filter(pk=idea.pk)
-            .annotate(
-                _my_reaction=Subquery(
-                    Reaction.objects.filter(idea=OuterRef("pk"), user=user).values("value")[:1]
-                ),
-                _following=Exists(Follow.objects.filter(idea=OuterRef("pk"), user=user)),
-            )
-            .values_list("_my_reaction", "_following")
-            .get()
-        )
+    signed_in = getattr(user, "is_authenticated", False)
+    has = _relation_flags(idea.pk, user.pk if signed_in else None)
+    my_reaction, following = has["my_reaction"], has["following"]
     _cache_related(idea, "fields", list(idea.fields.all()))
     _cache_related(idea, "images", list(idea.images.all()) if has["images"] else [])
     _cache_related(idea, "attachments", list(idea.attachments.all()) if has["attachments"] else [])
     _cache_related(idea, "partners", list(idea.partners.all()) if has["partners"] else [])
     _cache_related(idea, "author_links", list(idea.author_links.select_related("user")))
-    _cache_related(
-        idea,
-        "answers",
-        list(idea.answers.select_related("author")) if has["answers"] else [],
-    )
+    _cache_related(idea, "answers", list(idea.answers.select_related("author")))
     _cache_related(idea, "transitions", list(idea.transitions.select_related("actor")))
     # Both directions of links in one query (ordered by id, as the two prefetches were).
     links_out: list[IdeaLink] = []
@@ -487,8 +481,7 @@ def located_ideas(municipality: Any, flt: IdeaFilter | None = None) -> list[dict
     rows = qs.values(
         "pk", "title", "state", "lat", "lon", "up_count", "comment_count", "district__name"
     ).order_by("-pk")
-    # Only the field filter joins a many-to-many table (and could repeat an idea).
-    return [dict(row) for row in (rows.distinct() if flt.field else rows)]
+    return [dict(row) for row in rows]
 
 
 def located_rows(
@@ -499,7 +492,7 @@ def located_rows(
     flt = flt or IdeaFilter()
     qs = _filtered(municipality, flt).filter(lat__isnull=False, lon__isnull=False)
     rows = qs.values_list("pk", "title", "state", "lat", "lon", "up_count", "comment_count")
-    rows = rows.order_by("-pk").distinct() if flt.field else rows.order_by("-pk")
+    rows = rows.order_by("-pk")
     # Tens of thousands of rows: the driver's tuples as they are (the ORM's row handling would
     # cost more than the query, which reads a covering index, ideas 0007).
     sql, params = rows.query.sql_with_params()

@@ -27,7 +27,9 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, formats, timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -65,6 +67,10 @@ ANSWER_ROLES = (Role.MODERATOR, Role.REVIEWER, Role.ADMIN)
 MAX_COMMENT_DEPTH = 4
 SEED_PATTERN = re.compile(r"^[A-Za-z0-9]{4,32}$")
 SIMILAR_LIMIT = 5
+# The home page's random pick, and how long its shared seed (see shared_seed) is recognised.
+HOME_RANDOM = 4
+HOME_FILTER_KEY = selectors.IdeaFilter().key()
+SHARED_SEED_MINUTES = 24 * 60
 # Transitions authors may apply themselves, by the state the idea is in.
 AUTHOR_SUBMIT: dict[str, str] = {
     State.DRAFT: "submit",
@@ -123,8 +129,19 @@ def visitor_seed(request: HttpRequest, *, fresh: bool = False) -> str:
 
 def shared_seed(now: float | None = None) -> str:
     """The random-order seed of visitors without a session: a new one every minute."""
-    minute = int((time.time() if now is None else now) // 60)
-    return f"m{minute:x}"
+    return f"{int((time.time() if now is None else now) // 60):08x}"
+
+
+def is_shared_seed(seed: str, now: float | None = None) -> bool:
+    """True for a shared seed of the last day (a visitor's own seed matches by rare chance)."""
+    if len(seed) != 8:
+        return False
+    try:
+        minute = int(seed, 16)
+    except ValueError:
+        return False
+    current = int((time.time() if now is None else now) // 60)
+    return current - SHARED_SEED_MINUTES <= minute <= current
 
 
 def record_first_exposure(request: HttpRequest, page: selectors.IdeaPage, key: str) -> None:
@@ -135,7 +152,9 @@ def record_first_exposure(request: HttpRequest, page: selectors.IdeaPage, key: s
     """
     token = hashlib.sha256(f"{page.seed}|{key}".encode()).hexdigest()[:16]
     counted: dict[str, int] = dict(request.session.get("ideas_exposed", {}))
-    already = counted.get(token, 0)
+    # The home page counted its pick of a shared seed when it was rendered.
+    home_pick = HOME_RANDOM if is_shared_seed(page.seed) and key == HOME_FILTER_KEY else 0
+    already = max(counted.get(token, 0), home_pick)
     fresh = [idea.pk for idea in page.items[already:]]
     if not fresh:
         return
@@ -438,6 +457,88 @@ def comment_tree(comments: list[Comment]) -> list[CommentNode]:
 
 
 @dataclass
+class CommentRow:
+    """One comment of the discussion as the template prints it, in reading order.
+
+    The threads are printed by one loop, not by an include per comment. The list markup that
+    spans comments comes ready made: `before` opens the comment's item; `after` closes it, or
+    opens the list of its replies, and then closes the reply lists that end with it.
+    """
+
+    comment: Comment
+    reply_to: Comment | None
+    flattened: bool
+    author: str
+    reply_to_author: str
+    created_iso: str
+    created: str
+    edited: str
+    report_url: str
+    replies_label: str = ""
+    opens: bool = False
+    closes: int = 0
+
+    @property
+    def before(self) -> str:
+        return format_html('<li class="comment" id="comment-{}">', self.comment.pk)
+
+    @property
+    def after(self) -> str:
+        if self.opens:
+            start = format_html(
+                '<ol class="comments comments-nested" aria-label="{}">', self.replies_label
+            )
+        else:
+            start = mark_safe("</li>")
+        return start + mark_safe("</ol></li>" * self.closes)  # noqa: S308 (constant markup)
+
+
+_SENTINEL_PK = 987654321
+
+
+def comment_rows(tree: list[CommentNode]) -> list[CommentRow]:
+    """The comment threads flattened for printing (see CommentRow)."""
+    anonymous = _("anonymous")
+    report = reverse("moderation:report", args=["comment", _SENTINEL_PK])
+
+    def name(comment: Comment | None) -> str:
+        if comment is None or comment.anonymous or comment.author is None:
+            return anonymous
+        return str(comment.author.display_name)
+
+    def when(value: dt.datetime, fmt: str) -> str:
+        return formats.date_format(timezone.localtime(value), fmt)
+
+    rows: list[CommentRow] = []
+
+    def walk(node: CommentNode) -> None:
+        c = node.comment
+        author = name(c)
+        row = CommentRow(
+            comment=c,
+            reply_to=node.reply_to,
+            flattened=node.flattened,
+            author=author,
+            reply_to_author=name(node.reply_to) if node.reply_to is not None else "",
+            created_iso=dateformat.format(timezone.localtime(c.created), "c"),
+            created=when(c.created, "DATETIME_FORMAT"),
+            edited=when(c.edited_at, "DATETIME_FORMAT") if c.edited_at else "",
+            report_url=report.replace(str(_SENTINEL_PK), str(c.pk)),
+        )
+        rows.append(row)
+        if node.children:
+            row.opens = True
+            row.replies_label = _("Replies to %(name)s") % {"name": author}
+            for child in node.children:
+                walk(child)
+            rows[-1].closes += 1
+
+    for root in tree:
+        walk(root)
+    return rows
+
+
+@dataclass
 class TimelineEntry:
     when: dt.datetime
     kind: str
@@ -509,9 +610,9 @@ def _detail_context(request: HttpRequest, idea: Idea, **extra: Any) -> dict[str,
         "answer_due": answer_due,
         "answer_overdue": answer_due is not None and answer_due < timezone.now(),
         "timeline": _timeline(detail),
-        "tree": comment_tree(detail.comments),
+        "comment_rows": comment_rows(comment_tree(detail.comments)),
         "comment_count": sum(1 for c in detail.comments if not c.is_deleted),
-        "merged_ideas": selectors.merged_ideas(municipality, idea),
+        "merged_ideas": detail.merged,
         "comment_form": CommentForm(),
         "answer_form": AnswerForm(),
         "link_form": LinkForm(),
@@ -1092,12 +1193,16 @@ def home_sections(request: HttpRequest) -> dict[str, Any]:
         # so that the page can be cached and no session is started just for a seed. The
         # exposure counts once per render; the "more" link carries the seed for stable paging.
         seed = shared_seed()
-        random_pick = selectors.idea_page(municipality, order="random", seed=seed, page_size=4)
+        random_pick = selectors.idea_page(
+            municipality, order="random", seed=seed, page_size=HOME_RANDOM
+        )
         services.record_exposure([idea.pk for idea in random_pick.items])
     else:
         seed = visitor_seed(request)
-        random_pick = selectors.idea_page(municipality, order="random", seed=seed, page_size=4)
-        record_first_exposure(request, random_pick, selectors.IdeaFilter().key())
+        random_pick = selectors.idea_page(
+            municipality, order="random", seed=seed, page_size=HOME_RANDOM
+        )
+        record_first_exposure(request, random_pick, HOME_FILTER_KEY)
     projects = selectors.idea_page(
         municipality,
         flt=selectors.IdeaFilter(state=PROJECTS_FILTER),

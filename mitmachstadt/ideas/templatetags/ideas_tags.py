@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import nh3
 from django import template
+from django.utils import dateformat, formats, timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from ..states import PROJECT_STATES, State
 
@@ -95,6 +98,20 @@ def excerpt(idea: Any, length: int = 200) -> str:
     return Truncator(" ".join(text.split())).chars(int(length))
 
 
+def _short_excerpt(idea: Any, length: int) -> str:
+    """Like `excerpt`, for cards: only the first part of the text is cleaned and shortened."""
+    source = getattr(idea, "text_html", "") or ""
+    # Enough markup to hold `length` characters of text even in link-heavy paragraphs.
+    head = source[: length * 8]
+    text = html.unescape(nh3.clean(_BLOCK_END.sub(r" \g<0>", head), tags=set()))
+    words = " ".join(text.split())
+    if len(words) <= length and len(head) == len(source):
+        return words
+    if len(words) < length:
+        return excerpt(idea, length)  # the cut fell inside markup: do it the slow way
+    return words[: length - 1] + "…"
+
+
 @register.filter
 def public_author(idea: Any) -> str:
     """The name the public sees: the creator's display name, or "anonymous"."""
@@ -149,12 +166,15 @@ def idea_progress(idea: Any) -> dict[str, Any]:
 @register.inclusion_tag("ideas/_figures.html")
 def reaction_figures(idea: Any, mode: str) -> dict[str, Any]:
     """Support or rating figures in the municipality's reaction mode."""
-    average = idea.star_average
-    return {
-        "idea": idea,
-        "mode": mode,
-        "stars_average": round(average, 1) if average is not None else None,
-    }
+    return {"figures": reaction_figure_list(idea, mode)}
+
+
+@register.filter
+def select_options(field: Any) -> list[tuple[str, str, bool]]:
+    """(value, label, selected) of a bound choice field, for a select written by hand."""
+    current = field.value()
+    current = "" if current is None else str(current)
+    return [(str(value), str(label), str(value) == current) for value, label in field.field.choices]
 
 
 @register.filter
@@ -179,3 +199,116 @@ def http_url(value: str) -> str:
     """The value if it is an http(s) address (safe to link), else ""."""
     text = str(value or "").strip()
     return text if text.lower().startswith(("https://", "http://")) and " " not in text else ""
+
+
+# --- Idea cards (lists and the home page) ----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    kind: str
+    symbol: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """What one idea card shows, ready to print: one loop in the template, no includes."""
+
+    pk: int
+    url: str
+    title: str
+    state_label: str
+    tone: str
+    cluster: str
+    author: str
+    place: str
+    since_iso: str
+    since: str
+    excerpt: str
+    fields: list[str]
+    figures: list[Figure]
+
+
+def reaction_figure_list(idea: Any, mode: str) -> list[Figure]:
+    """The figures of `_figures.html` as plain data (same texts, same translations)."""
+    figures: list[Figure] = []
+    if mode == "stars":
+        average = idea.star_average
+        if average is not None:
+            n = idea.star_count
+            text = ngettext(
+                "%(average)s of 5 (%(counter)s rating)", "%(average)s of 5 (%(counter)s ratings)", n
+            ) % {"average": formats.localize(round(average, 1)), "counter": n}
+        else:
+            text = _("not rated yet")
+        figures.append(Figure("stars", "★", text))
+    elif mode == "updown":
+        up, down = idea.up_count, idea.down_count
+        figures.append(
+            Figure(
+                "up",
+                "▲",
+                ngettext("%(counter)s in favour", "%(counter)s in favour", up) % {"counter": up},
+            )
+        )
+        figures.append(
+            Figure(
+                "down",
+                "▼",
+                ngettext("%(counter)s against", "%(counter)s against", down) % {"counter": down},
+            )
+        )
+    else:
+        up = idea.up_count
+        figures.append(
+            Figure(
+                "up",
+                "▲",
+                ngettext("%(counter)s supporter", "%(counter)s supporters", up) % {"counter": up},
+            )
+        )
+    comments = idea.comment_count
+    figures.append(
+        Figure(
+            "comments",
+            "",
+            ngettext("%(counter)s comment", "%(counter)s comments", comments)
+            % {"counter": comments},
+        )
+    )
+    return figures
+
+
+@register.simple_tag
+def idea_cards(ideas: Iterable[Any], mode: str, length: int = 180) -> list[Card]:
+    """Cards of ideas (loaded with their district, author, cluster and fields)."""
+    labels = {state.value: str(state.label) for state in State}
+    citywide, nowhere = _("Citywide"), _("No place given")
+    cards = []
+    for idea in ideas:
+        if idea.citywide:
+            place = citywide
+        elif idea.district_id:
+            place = idea.district.name
+        else:
+            place = nowhere
+        since = timezone.localtime(idea.submitted_at) if idea.submitted_at else None
+        cards.append(
+            Card(
+                pk=idea.pk,
+                url=idea.get_absolute_url(),
+                title=idea.title,
+                state_label=labels.get(idea.state, idea.state),
+                tone=state_tone(idea.state),
+                cluster=idea.cluster.name if idea.cluster_id else "",
+                author=public_author(idea),
+                place=place,
+                since_iso=dateformat.format(since, "c") if since else "",
+                since=formats.date_format(since, "SHORT_DATE_FORMAT") if since else "",
+                excerpt=_short_excerpt(idea, length),
+                fields=[f.name for f in idea.fields.all()],
+                figures=reaction_figure_list(idea, mode),
+            )
+        )
+    return cards
