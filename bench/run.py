@@ -207,6 +207,25 @@ def _headers(host: str, rng: random.Random, **extra: str) -> dict[str, str]:
     return {"Host": host, "X-Forwarded-For": xff, "Accept-Encoding": "gzip", **extra}
 
 
+# Pages behind the anonymous page cache (core/pagecache.py): each is also run with the cache
+# bypassed ("<name>-render"), which measures what rendering costs (CPU and queries).
+CACHED_PAGES = ("html-home", "html-list", "html-detail")
+
+
+def with_renders(endpoints: list[Endpoint]) -> list[Endpoint]:
+    """Each cached page as visitors get it, followed by its render with the cache bypassed."""
+    out: list[Endpoint] = []
+    for e in endpoints:
+        out.append(e)
+        if e.name.startswith(CACHED_PAGES):
+            bypassed = [
+                Request(r.method, r.path, {**r.headers, **BYPASS}, r.body) for r in e.requests
+            ]
+            label = f"{e.label}, rendered (page cache bypassed)"
+            out.append(Endpoint(f"{e.name}-render", label, bypassed, e.budget, e.probe, e.kind))
+    return out
+
+
 def city_endpoints(targets: dict[str, Any], *, host: str, seed: int = 3) -> list[Endpoint]:
     rng = random.Random(seed)
     ids = targets["idea_ids"]
@@ -316,7 +335,7 @@ def city_endpoints(targets: dict[str, Any], *, host: str, seed: int = 3) -> list
         Endpoint("html-map", "map page", gets(["/map/"], 1), budget=100),
         Endpoint("html-dashboard", "dashboard", gets(["/dashboard"], 1)),
     ]
-    return endpoints
+    return with_renders(endpoints)
 
 
 def reaction_endpoint(targets: dict[str, Any], *, host: str, rng: random.Random) -> Endpoint:
@@ -346,7 +365,7 @@ def compare_endpoints(targets: dict[str, Any], *, host: str, seed: int = 5) -> l
 
     # Ideas with the most comments (i % 7 == 6: six each) for "an idea page with its comments".
     discussed = targets["discussed_ids"]
-    return [
+    endpoints = [
         Endpoint("healthz", "/healthz (ceiling)", gets(["/healthz"], 1)),
         Endpoint("html-list", "idea list page 1 (newest)", gets(["/ideas/?order=newest"], 1)),
         Endpoint(
@@ -371,6 +390,7 @@ def compare_endpoints(targets: dict[str, Any], *, host: str, seed: int = 5) -> l
         ),
         reaction_endpoint(targets, host=host, rng=rng),
     ]
+    return with_renders(endpoints)
 
 
 # --- Running endpoints ----------------------------------------------------------------------
