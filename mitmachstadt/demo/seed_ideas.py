@@ -120,19 +120,31 @@ def _spread_dates(municipality: Municipality) -> None:
             fields["submitted_at"] = created + dt.timedelta(hours=2)
         Idea.objects.filter(pk=idea.pk).update(**fields)
         # Official answers: most within the promised days, some late (the dashboard shows it).
+        # Nothing lies in the future: the newest ideas get their steps squeezed into the days
+        # since they were submitted (in the same order).
         for m, answer in enumerate(OfficialAnswer.objects.filter(idea=idea).order_by("pk")):
-            answered = created + dt.timedelta(days=(index * 7 + m) % 25 + 1)
+            answered = min(
+                created + dt.timedelta(days=(index * 7 + m) % 25 + 1),
+                now - dt.timedelta(minutes=120 - m),
+            )
             OfficialAnswer.objects.filter(pk=answer.pk).update(created=answered)
             if m == 0:
                 Idea.objects.filter(pk=idea.pk).update(first_answer_at=answered)
-        for m, comment in enumerate(Comment.objects.filter(idea=idea).order_by("pk")):
+        comments = list(Comment.objects.filter(idea=idea).order_by("pk"))
+        for m, comment in enumerate(comments):
             Comment.objects.filter(pk=comment.pk).update(
-                created=created + dt.timedelta(days=2 + m, hours=m * 3)
+                created=min(
+                    created + dt.timedelta(days=2 + m, hours=m * 3),
+                    now - dt.timedelta(minutes=len(comments) - m),
+                )
             )
         steps = list(Transition.objects.filter(idea=idea).order_by("pk"))
         for n, transition in enumerate(steps):
             Transition.objects.filter(pk=transition.pk).update(
-                created=created + dt.timedelta(days=1 + n * 21)
+                created=min(
+                    created + dt.timedelta(days=1 + n * 21),
+                    now - dt.timedelta(hours=3 + len(steps) - n),
+                )
             )
 
 
