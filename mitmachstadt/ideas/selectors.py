@@ -154,13 +154,19 @@ def fair_random_order(
 
 
 def random_window(seed: str, ids: Any, exposure: Any, start: int, size: int) -> list[int]:
-    """Positions start..start+size of fair_random_order, without sorting every idea."""
+    """Positions start..start+size of fair_random_order, without sorting every idea.
+
+    Ideas with a negative exposure (newer than the epoch's snapshot) come after all others,
+    in their own random order: so they never push the pages a visitor is reading.
+    """
     import numpy as np
 
     end = min(start + size, len(ids))
     if start >= end:
         return []
-    keys = _random_keys(seed, ids, exposure)
+    late = exposure < 0
+    keys = _random_keys(seed, ids, np.where(late, 0.0, exposure))
+    keys[late] += LATE_OFFSET
     # The `end` smallest keys in linear time, then only those sorted (by key, ties by id).
     head = np.argpartition(keys, end - 1)[:end] if end < len(ids) else np.arange(len(ids))
     head = head[np.lexsort((ids[head], keys[head]))]
@@ -168,9 +174,12 @@ def random_window(seed: str, ids: Any, exposure: Any, start: int, size: int) -> 
 
 
 # The exposure counts the random order weighs with are frozen for this long (one snapshot per
-# municipality), so a visitor's order keeps still while others' views count up; the set of
-# ideas follows every change (per generation), new ones slotting in without moving the others.
+# municipality), so a visitor's order keeps still while others' views count up. The set of
+# ideas follows every change (per generation): hidden ones drop out at once, new ones queue up
+# behind the others until the next epoch weighs them in.
 RANDOM_EPOCH_SECONDS = 3600
+# Added to the sort keys of ideas newer than the snapshot (keys are below ~50 otherwise).
+LATE_OFFSET = 1e12
 
 
 def cache_may_store(token: str) -> bool:
@@ -228,7 +237,7 @@ def _random_set(municipality: Any, flt: IdeaFilter) -> tuple[Any, Any]:
         cursor.execute(sql, params)
         ids = np.fromiter((row[0] for row in cursor.fetchall()), dtype=np.int64)
     known, counts = _exposure_snapshot(municipality, epoch)
-    exposure = np.zeros(len(ids), dtype=np.float64)  # ideas newer than the snapshot: unseen
+    exposure = np.full(len(ids), -1.0)  # newer than the snapshot (see random_window)
     if len(known):
         at = np.minimum(np.searchsorted(known, ids), len(known) - 1)
         found = known[at] == ids

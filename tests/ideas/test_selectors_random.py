@@ -51,10 +51,10 @@ def test_paging_stays_stable_while_the_town_changes(municipality: Any, participa
     services.reaction_set(idea=ideas[3], user=participant, value=1)  # a new generation
     late = make_idea(municipality=municipality, author=participant, title="Eine ganz neue Idee")
     seen = first + page(2) + page(3) + page(4)
-    # Every idea exactly once; the old ones in the same order as before; the new one slotted in.
-    assert sorted(seen) == sorted([i.pk for i in ideas] + [late.pk])
+    # Every idea exactly once, the old ones in the same order as before, the new one behind
+    # them (it was not there when this epoch's exposure counts were taken).
     before = selectors.fair_random_order("s1", [(i.pk, 0) for i in ideas])
-    assert [pk for pk in seen if pk != late.pk] == before
+    assert seen == [*before, late.pk]
 
 
 @pytest.mark.django_db
@@ -94,11 +94,18 @@ def test_a_new_epoch_weighs_the_new_exposure(
     monkeypatch.setattr(selectors.time, "time", lambda: now)
     ids, exposure = selectors._random_set(municipality, selectors.IdeaFilter())
     assert len(ids) == 40 and not exposure.any()
+    # An idea newer than the snapshot: in the set, marked to come after the others.
+    newer = make_idea(municipality=municipality, author=participant, title="Nach dem Schnappschuss")
+    ids, exposure = selectors._random_set(municipality, selectors.IdeaFilter())
+    assert exposure[list(ids).index(newer.pk)] == -1 and (exposure >= 0).sum() == 40
+    window = selectors.random_window("v", ids, exposure, 0, 41)
+    assert window[-1] == newer.pk
     Idea.objects.filter(pk__in=[i.pk for i in ideas[:20]]).update(exposure=50)
     pagecache.bump(municipality.pk)
     _ids, exposure = selectors._random_set(municipality, selectors.IdeaFilter())
-    assert not exposure.any()  # same epoch: still the frozen counts
+    assert not (exposure > 0).any()  # same epoch: still the frozen counts
     monkeypatch.setattr(selectors.time, "time", lambda: now + selectors.RANDOM_EPOCH_SECONDS)
     ids, exposure = selectors._random_set(municipality, selectors.IdeaFilter())
     shown = {i.pk for i in ideas[:20]}
     assert all((e == 50) == (int(pk) in shown) for pk, e in zip(ids, exposure, strict=True))
+    assert exposure[list(ids).index(newer.pk)] == 0  # weighed in as unseen from now on
