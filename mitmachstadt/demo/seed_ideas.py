@@ -120,32 +120,31 @@ def _spread_dates(municipality: Municipality) -> None:
             fields["submitted_at"] = created + dt.timedelta(hours=2)
         Idea.objects.filter(pk=idea.pk).update(**fields)
         # Official answers: most within the promised days, some late (the dashboard shows it).
-        # Nothing lies in the future: the newest ideas get their steps squeezed into the days
-        # since they were submitted (in the same order).
-        for m, answer in enumerate(OfficialAnswer.objects.filter(idea=idea).order_by("pk")):
-            answered = min(
-                created + dt.timedelta(days=(index * 7 + m) % 25 + 1),
-                now - dt.timedelta(minutes=120 - m),
-            )
+        answers = list(OfficialAnswer.objects.filter(idea=idea).order_by("pk"))
+        usual = [created + dt.timedelta(days=(index * 7 + m) % 25 + 1) for m in range(len(answers))]
+        for m, (answer, answered) in enumerate(
+            zip(answers, _paced(usual, created, now), strict=True)
+        ):
             OfficialAnswer.objects.filter(pk=answer.pk).update(created=answered)
             if m == 0:
                 Idea.objects.filter(pk=idea.pk).update(first_answer_at=answered)
         comments = list(Comment.objects.filter(idea=idea).order_by("pk"))
-        for m, comment in enumerate(comments):
-            Comment.objects.filter(pk=comment.pk).update(
-                created=min(
-                    created + dt.timedelta(days=2 + m, hours=m * 3),
-                    now - dt.timedelta(minutes=len(comments) - m),
-                )
-            )
+        usual = [created + dt.timedelta(days=2 + m, hours=m * 3) for m in range(len(comments))]
+        for comment, when in zip(comments, _paced(usual, created, now), strict=True):
+            Comment.objects.filter(pk=comment.pk).update(created=when)
         steps = list(Transition.objects.filter(idea=idea).order_by("pk"))
-        for n, transition in enumerate(steps):
-            Transition.objects.filter(pk=transition.pk).update(
-                created=min(
-                    created + dt.timedelta(days=1 + n * 21),
-                    now - dt.timedelta(hours=3 + len(steps) - n),
-                )
-            )
+        usual = [created + dt.timedelta(days=1 + n * 21) for n in range(len(steps))]
+        for transition, when in zip(steps, _paced(usual, created, now), strict=True):
+            Transition.objects.filter(pk=transition.pk).update(created=when)
+
+
+def _paced(usual: list[dt.datetime], start: dt.datetime, now: dt.datetime) -> list[dt.datetime]:
+    """The usual times, or, where the last would lie in the future, the same number of times
+    spread evenly between `start` and now (so the newest ideas have no steps dated ahead)."""
+    if not usual or max(usual) < now:
+        return usual
+    step = (now - start) / (len(usual) + 1)
+    return [start + step * (n + 1) for n in range(len(usual))]
 
 
 def seed_ideas(*, municipality: Municipality, people: dict[str, Any], data: dict[str, Any]) -> None:
