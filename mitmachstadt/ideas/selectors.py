@@ -115,7 +115,12 @@ def _filtered(municipality: Any, flt: IdeaFilter) -> QuerySet[Idea]:
 
 
 def _list_queryset(qs: QuerySet[Idea]) -> QuerySet[Idea]:
-    return qs.select_related("district", "created_by", "cluster").prefetch_related("fields")
+    # The search document (the stems for full-text search) is never shown.
+    return (
+        qs.select_related("district", "created_by", "cluster")
+        .prefetch_related("fields")
+        .defer("search_document")
+    )
 
 
 def _random_keys(seed: str, ids: Any, exposure: Any, alpha: float = EXPOSURE_ALPHA) -> Any:
