@@ -1,6 +1,7 @@
 """axe-core finds no WCAG 2.1 A/AA violation on any page type: every page of every app, as a
 visitor, a participant and each staff role sees it, in German and English, on a desktop and a
-mobile screen, including error pages and forms that show their errors.
+mobile screen, including error pages and forms that show their errors. On the mobile screen
+no page may scroll sideways (WCAG 1.4.10 Reflow), which axe does not check.
 
 The town is the Gütersloh demo content (ideas in every state, projects, events, calls,
 moderation), plus an assembly with its draws and a few things the demo lacks. Each test is one
@@ -733,6 +734,10 @@ def _check_audience(
                     errors_shown(page)
                 status = answers[-1].status if answers else None
                 assert status == visit.status, f"{visit.path} answered {status}"
+                if viewport == "mobile":
+                    # WCAG 1.4.10 Reflow: no page scrolls sideways (tables scroll inside).
+                    widths = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+                    assert widths[0] <= widths[1], f"the page is {widths[0]} px wide on {widths[1]}"
                 lang = page.locator("html").get_attribute("lang")
                 assert lang == (visit.lang or language), f"html lang {lang}"
                 assert_accessible(page)
