@@ -210,6 +210,21 @@ def _headers(host: str, rng: random.Random, **extra: str) -> dict[str, str]:
 # Pages behind the anonymous page cache (core/pagecache.py): each is also run with the cache
 # bypassed ("<name>-render"), which measures what rendering costs (CPU and queries).
 CACHED_PAGES = ("html-home", "html-list", "html-detail")
+# API reads behind the same cache (mitmachstadt/api/urls.py), by exact name.
+CACHED_API = frozenset(
+    {
+        "api-list",
+        "api-list-p50",
+        "api-list-newest",
+        "api-list-random",
+        "api-list-filtered",
+        "api-list-deep",
+        "api-detail",
+        "api-comments",
+        "api-comments-200",
+        "api-search",
+    }
+)
 
 
 def with_renders(endpoints: list[Endpoint]) -> list[Endpoint]:
@@ -217,7 +232,7 @@ def with_renders(endpoints: list[Endpoint]) -> list[Endpoint]:
     out: list[Endpoint] = []
     for e in endpoints:
         out.append(e)
-        if e.name.startswith(CACHED_PAGES):
+        if e.name.startswith(CACHED_PAGES) or e.name in CACHED_API:
             bypassed = [
                 Request(r.method, r.path, {**r.headers, **BYPASS}, r.body) for r in e.requests
             ]

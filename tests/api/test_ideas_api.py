@@ -313,3 +313,31 @@ def test_openapi_describes_the_contract(client_a: Client, municipality: Any) -> 
         "/api/v1/ideas.geojson",
     ):
         assert path in schema["paths"], path
+
+
+def test_public_reads_come_from_the_page_cache_until_a_write(
+    client_a: Client, municipality: Any, participant: Any, field: Any, token: str
+) -> None:
+    idea = make_idea(municipality=municipality, author=participant, fields=[field])
+    first = client_a.get("/api/v1/ideas")
+    assert first["X-Page-Cache"] == "miss" and first.json()["count"] == 1
+    again = client_a.get("/api/v1/ideas")
+    assert again["X-Page-Cache"] == "hit" and again.content == first.content
+    assert client_a.get(f"/api/v1/ideas/{idea.pk}")["X-Page-Cache"] == "miss"
+    assert client_a.get(f"/api/v1/ideas/{idea.pk}")["X-Page-Cache"] == "hit"
+    # A write through the API (a token, never cached itself) outdates every cached answer.
+    reacted = client_a.put(
+        f"/api/v1/ideas/{idea.pk}/reaction",
+        json.dumps({"value": 1}),
+        content_type="application/json",
+        **_auth(token),
+    )
+    assert "X-Page-Cache" not in reacted
+    fresh = client_a.get(f"/api/v1/ideas/{idea.pk}")
+    assert fresh["X-Page-Cache"] == "miss" and fresh.json()["supports"] == 1
+    assert client_a.get("/api/v1/ideas").json()["items"][0]["supports"] == 1
+    # Token holders are never served from (or stored in) the cache.
+    assert "X-Page-Cache" not in client_a.get("/api/v1/ideas", **_auth(token))
+    # Neither are the GeoJSON (its own cache) nor similar ideas.
+    assert "X-Page-Cache" not in client_a.get("/api/v1/ideas.geojson")
+    assert "X-Page-Cache" not in client_a.get("/api/v1/ideas/similar", {"text": "Bänke"})

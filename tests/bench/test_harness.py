@@ -254,6 +254,11 @@ def test_the_endpoint_lists_cover_the_issue() -> None:
     assert all(r.headers["Accept-Encoding"] == "gzip" for r in city["api-geojson"].requests)
     assert city["api-geojson-uncached"].requests[0].headers["X-Bench-Cache"] == "bypass"
     assert "X-Bench-Cache" not in city["api-geojson"].requests[0].headers
+    # Reads behind the page cache also run bypassing it, to show what a miss costs.
+    for name in ("api-list-newest", "api-detail", "api-search", "html-list"):
+        assert "X-Bench-Cache" not in city[name].requests[0].headers
+        assert city[f"{name}-render"].requests[0].headers["X-Bench-Cache"] == "bypass"
+    assert "api-list-supported-render" not in city and "api-similar-render" not in city
     compare = {e.name for e in run.compare_endpoints(targets, host="compare.localhost")}
     assert {"html-list", "html-list-p50", "html-detail", "api-reaction"} <= compare
 
