@@ -188,3 +188,18 @@ def test_nothing_is_stored_while_a_replica_may_lag(settings: Any, municipality: 
     assert not geojson.may_store(pagecache.generation(municipality.pk))
     settings.DATABASE_REPLICA_PIN_SECONDS = 0
     assert geojson.may_store(pagecache.generation(municipality.pk))
+
+
+def test_the_document_is_written_in_pieces_that_join_up() -> None:
+    rows = [(n, f'Idee "{n}"', "submitted", 51.0 + n / 1000, 8.0, n, 0) for n in range(1, 8)]
+    whole = "".join(geojson.chunks(rows, "https://x.test/ideas/", size=3))
+    body = json.loads(whole)
+    assert [f["id"] for f in body["features"]] == list(range(1, 8))
+    assert body["features"][2]["properties"]["title"] == 'Idee "3"'
+    assert json.loads("".join(geojson.chunks([], "https://x.test/ideas/"))) == {
+        "type": "FeatureCollection",
+        "features": [],
+    }
+    doc = geojson.build(rows, "https://x.test/ideas/")
+    assert doc.text().decode() == "".join(geojson.chunks(rows, "https://x.test/ideas/"))
+    assert geojson.build(rows, "https://x.test/ideas/") == doc  # same bytes, same ETag
