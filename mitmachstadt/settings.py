@@ -174,11 +174,20 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
-    # Pages apart, so that they never push rate-limit counters out (core/pagecache.py).
-    CACHES["pages"] = {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "pages",
-        "OPTIONS": {"MAX_ENTRIES": 400},
+# Anonymous pages (core/pagecache.py), apart from rate-limit counters: in each worker's memory,
+# and shared by all workers (Redis, or files on one host; not in tests: one process).
+CACHES["pages"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "pages",
+    "OPTIONS": {"MAX_ENTRIES": 200},
+}
+if REDIS_URL:
+    CACHES["pages-shared"] = {**CACHES["default"], "KEY_PREFIX": "pages"}
+elif not TESTING:
+    CACHES["pages-shared"] = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "pagecache-pages"),
+        "OPTIONS": {"MAX_ENTRIES": 5000},
     }
 PAGECACHE_SECONDS = int(os.environ.get("PAGECACHE_SECONDS", "60"))
 # Generations without Redis: one small file per municipality, shared by the workers of a host;

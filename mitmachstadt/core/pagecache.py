@@ -16,6 +16,7 @@ Public API for other apps:
     generation(municipality_id) -> str      the token to put into a cache key
     bump(municipality_id)                   invalidate now (outside transactions)
     bump_on_commit(municipality_id)         invalidate after the current transaction commits
+    may_store(token) -> bool                False while a read replica may lag behind the bump
     cacheable(view)                         mark a view whose anonymous GETs may be cached
 
 Who bumps: `audit.services.audit_record` (every service writes an audit entry),
@@ -36,7 +37,8 @@ The middleware (PageCacheMiddleware, after LocaleMiddleware) serves and stores w
   not change the session, are not private/no-store/no-cache, vary at most by Cookie and
   Accept-Language, and were rendered in the language the key was made for;
 * key: municipality, its generation, language, scheme, host, full path with query;
-* kept PAGECACHE_SECONDS (60 s by default): a safety net for relative times, not for writes.
+* kept PAGECACHE_SECONDS (60 s by default): a safety net for relative times, not for writes;
+* in the worker's memory and in a store all workers share (see `stores`).
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ from django.views.decorators.csrf import csrf_exempt
 GENERATION_PREFIX = "pagecache:gen:"
 PAGE_PREFIX = "pagecache:page:"
 PAGES_ALIAS = "pages"
+SHARED_ALIAS = "pages-shared"
 # The replica pin cookie of core/dbrouter.py: its holder has just written something.
 PIN_COOKIE = "mms_primary"
 # Honoured only with MITMACHSTADT_BENCH=1: lets the benchmark measure the cost of a render.
@@ -220,7 +223,22 @@ def _is_cacheable_view(request: HttpRequest) -> bool:
 
 
 def pages() -> BaseCache:
-    return caches[PAGES_ALIAS] if PAGES_ALIAS in settings.CACHES else caches["default"]
+    """The first page store: the worker's own memory where configured."""
+    return stores()[0]
+
+
+def clear() -> None:
+    """Forget every stored page (all municipalities)."""
+    for cache in stores():
+        cache.clear()
+
+
+def stores() -> list[BaseCache]:
+    """Where pages are kept, nearest first: the worker's memory ("pages"), then a store that
+    all workers share ("pages-shared": files or Redis), so a page is rendered once per host (or
+    installation), not once per worker; without either alias the default cache."""
+    found = [caches[alias] for alias in (PAGES_ALIAS, SHARED_ALIAS) if alias in settings.CACHES]
+    return found or [caches["default"]]
 
 
 def _ttl() -> int:
@@ -271,11 +289,12 @@ def _storable(request: HttpRequest, response: HttpResponseBase, language: str) -
     return get_language() == language
 
 
-def _replica_may_lag(token: str) -> bool:
-    """True while a page rendered now may come from a replica that has not seen the last write."""
+def may_store(token: str) -> bool:
+    """Whether what is read now may be cached under generation `token`: not while a read
+    replica may still miss the write that began it (core/dbrouter.py pins writers as long)."""
     if "replica" not in settings.DATABASES:
-        return False
-    return generation_age(token) < float(getattr(settings, "DATABASE_REPLICA_PIN_SECONDS", 5))
+        return True
+    return generation_age(token) >= float(getattr(settings, "DATABASE_REPLICA_PIN_SECONDS", 5))
 
 
 class PageCacheMiddleware:
@@ -291,8 +310,14 @@ class PageCacheMiddleware:
         token = generation(municipality_id)
         language = getattr(request, "LANGUAGE_CODE", "") or get_language()
         key = page_key(request, token, language)
-        cache = pages()
-        stored = cache.get(key)
+        levels = stores()
+        stored = None
+        for level, cache in enumerate(levels):
+            stored = cache.get(key)
+            if stored is not None:
+                for nearer in levels[:level]:
+                    nearer.set(key, stored, _ttl())
+                break
         if stored is not None:
             content, headers = stored
             hit = HttpResponse(content, status=200)
@@ -301,15 +326,17 @@ class PageCacheMiddleware:
             hit["X-Page-Cache"] = "hit"
             patch_vary_headers(hit, ["Cookie"])
             return hit
-        may_lag = _replica_may_lag(token)
+        storable_now = may_store(token)
         response = self.get_response(request)
         if _storable(request, response, language):
             response["X-Page-Cache"] = "miss"
             # Signed-in people get other pages at the same address: shared caches must know.
             patch_vary_headers(response, ["Cookie"])
-            if not may_lag:
+            if storable_now:
                 headers = [(k, v) for k, v in response.items() if k.lower() != "x-page-cache"]
-                cache.set(key, (response.content, headers), _ttl())  # type: ignore[attr-defined]
+                page = (response.content, headers)  # type: ignore[attr-defined]
+                for cache in levels:
+                    cache.set(key, page, _ttl())
         return response
 
 

@@ -316,8 +316,9 @@ def idea_page(
     )
 
 
-# What the idea page shows of an idea's own relations (loaded with it by idea_for_view).
-_DETAIL_RELATED = ("district", "created_by", "cluster", "merged_into")
+# What the idea page shows of an idea's own relations (loaded with it by idea_for_view); the idea
+# an idea was merged into is read only on the pages of merged ideas (joining it costs on all).
+_DETAIL_RELATED = ("district", "created_by", "cluster")
 
 
 def idea_for_view(municipality: Any, pk: int, user: Any) -> Idea | None:

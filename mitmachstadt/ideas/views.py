@@ -613,12 +613,16 @@ def _detail_context(request: HttpRequest, idea: Idea, **extra: Any) -> dict[str,
         "comment_rows": comment_rows(comment_tree(detail.comments)),
         "comment_count": sum(1 for c in detail.comments if not c.is_deleted),
         "merged_ideas": detail.merged,
-        "comment_form": CommentForm(),
-        "answer_form": AnswerForm(),
-        "link_form": LinkForm(),
         "link_kinds": IdeaLink.Kind.choices,
         **_participation_context(request, idea, detail.my_reaction, detail.following),
     }
+    # Forms only for those who see them (visitors see none: their page renders faster).
+    if user.is_authenticated:
+        context["comment_form"] = CommentForm()
+    if context["can_answer"]:
+        context["answer_form"] = AnswerForm()
+    if context["can_link"]:
+        context["link_form"] = LinkForm()
     context.update(extra)
     return context
 

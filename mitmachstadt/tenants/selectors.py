@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.core.cache import cache
 from django.db.models import QuerySet
 
+from mitmachstadt.core import pagecache
+
 from .models import Cluster, Criterion, Domain, FieldOfAction, Municipality
 
 _HOST_CACHE_SECONDS = 60
@@ -31,7 +33,16 @@ def municipality_for_host(host: str) -> Municipality | None:
         cache.set(key, municipality_id, _HOST_CACHE_SECONDS)
     if not municipality_id:
         return None
-    return Municipality.objects.filter(pk=municipality_id, is_active=True).first()
+    # The row is needed by every request: kept per page-cache generation, which every save of it
+    # (or of anything the municipality owns) renews (core/pagecache.py).
+    token = pagecache.generation(municipality_id)
+    row_key = f"tenant-row:{municipality_id}:{token}"
+    municipality = cache.get(row_key)
+    if municipality is None:
+        municipality = Municipality.objects.filter(pk=municipality_id, is_active=True).first()
+        if municipality is not None and pagecache.may_store(token):
+            cache.set(row_key, municipality, _HOST_CACHE_SECONDS)
+    return municipality
 
 
 def forget_host(host: str) -> None:

@@ -37,20 +37,21 @@ from mitmachstadt.ideas.models import Idea
 HOST = "scale-1.localhost"
 ORDERS = ("newest", "supported", "rated", "discussed", "controversial", "trending")
 
-# Statements per request: (anonymous visitor, signed-in participant). Pages include the
-# municipality lookup and the filter form's fields, districts and clusters; signed in adds the
-# session, the account and its roles. The goal of issue #4 for the idea list and the idea page
-# with its comments is at most 10 (for visitors).
+# Statements per request when a page is rendered (a page cache miss): (anonymous visitor,
+# signed-in participant). Pages include the filter form's fields, districts and clusters; the
+# municipality's row is cached per generation (one more statement right after a write); signed
+# in adds the session, the account and its roles. The goal of issue #4 for the idea list and the
+# idea page with its comments is at most 10 (for visitors).
 BUDGETS: dict[str, tuple[int, int]] = {
-    "home": (16, 19),
-    "list": (10, 11),
-    "list-page-2": (10, 11),
-    "list-order": (10, 11),
-    "list-random": (10, 11),
-    "list-search": (10, 13),
-    "detail": (10, 14),
-    "detail-200-comments": (10, 14),
-    "map": (6, 9),
+    "home": (12, 15),
+    "list": (6, 10),
+    "list-page-2": (6, 10),
+    "list-order": (6, 10),
+    "list-random": (7, 10),
+    "list-search": (7, 11),
+    "detail": (8, 12),
+    "detail-200-comments": (8, 12),
+    "map": (5, 9),
     "dashboard": (16, 19),
     "api-list": (4, 4),
     "api-list-page-2": (4, 4),
@@ -150,7 +151,7 @@ def _measure(client: Client, requests: dict[str, Callable[[Client], Any]]) -> di
             client.cookies.clear()
         first = call(client)  # warms per-process caches (vocabulary, random order)
         assert first.status_code in {200, 301}, (name, first.status_code)
-        pagecache.pages().clear()  # the budgets are for rendering (a page cache miss)
+        pagecache.clear()  # the budgets are for rendering (a page cache miss)
         with CaptureQueriesContext(connection) as queries:
             response = call(client)
         assert response.status_code == 200, (name, response.status_code)

@@ -22,15 +22,15 @@ from .test_views_common import SQUARE, logged_in
 pytestmark = pytest.mark.django_db
 
 # Upper bounds, so that a change that adds queries per page (not per row) is noticed too.
-LIST_MAX = 12
-DETAIL_MAX = 22
-MAP_MAX = 10
-HOME_MAX = 16
+LIST_MAX = 8
+DETAIL_MAX = 9
+MAP_MAX = 6
+HOME_MAX = 13
 
 
 def count_queries(client: Client, url: str) -> int:
     client.get(url)  # warm-up: caches, session, search vocabulary
-    pagecache.pages().clear()  # count what rendering costs, not a page cache hit
+    pagecache.clear()  # count what rendering costs, not a page cache hit
     with CaptureQueriesContext(connection) as context:
         response = client.get(url)
     assert response.status_code == 200, url
