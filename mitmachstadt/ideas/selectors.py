@@ -30,7 +30,7 @@ from .models import (
     IdeaLink,
     Reaction,
 )
-from .states import PUBLIC_STATES, State
+from .states import PROJECT_STATES, PUBLIC_STATES, State
 
 ORDERINGS = ("newest", "supported", "rated", "discussed", "controversial", "trending", "random")
 PAGE_SIZE = 15
@@ -572,6 +572,30 @@ def _count(municipality: Any, flt: IdeaFilter, qs: QuerySet[Idea]) -> int:
         if cache_may_store(token):
             cache.set(key, count, RANDOM_CACHE_SECONDS)
     return count
+
+
+@dataclass(frozen=True)
+class ProjectLink:
+    """A project as the home page links it: no text, no relations."""
+
+    pk: int
+    title: str
+    state: str
+    cluster_id: int | None
+
+    def get_absolute_url(self) -> str:
+        return f"/ideas/{self.pk}/"
+
+    def get_state_display(self) -> str:
+        return str(State(self.state).label)
+
+
+def project_links(municipality: Any, limit: int = MAX_PAGE_SIZE) -> tuple[list[ProjectLink], int]:
+    """The newest public projects as plain rows, and how many there are (at most two queries)."""
+    flt = IdeaFilter(state=",".join(sorted(PROJECT_STATES)))
+    qs = _filtered(municipality, flt)
+    rows = qs.order_by(*_ORDER_FIELDS["newest"]).values_list("pk", "title", "state", "cluster_id")
+    return [ProjectLink(*row) for row in rows[:limit]], _count(municipality, flt, qs)
 
 
 def public_counts_by_field(municipality: Any) -> dict[int, int]:

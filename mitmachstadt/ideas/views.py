@@ -7,6 +7,7 @@ without JavaScript; htmx requests get a partial of the same template instead of 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 import secrets
@@ -27,11 +28,11 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import dateformat, formats, timezone
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mitmachstadt.accounts.models import Role, User
@@ -460,70 +461,85 @@ def comment_tree(comments: list[Comment]) -> list[CommentNode]:
 class CommentRow:
     """One comment of the discussion as the template prints it, in reading order.
 
-    The threads are printed by one loop, not by an include per comment. The list markup that
-    spans comments comes ready made: `before` opens the comment's item; `after` closes it, or
-    opens the list of its replies, and then closes the reply lists that end with it.
+    The threads are printed by one loop, not by an include per comment, and everything a
+    visitor's page shows of a comment is prepared here (a template lookup or condition costs
+    more than the Python). The list markup that spans comments comes ready made: `before` opens
+    the comment's item; `after` closes it, or opens the list of its replies, and then closes the
+    reply lists that end with it.
     """
 
     comment: Comment
-    reply_to: Comment | None
-    flattened: bool
+    pk: int
+    body_class: str
+    hidden: bool
+    deleted: bool
     author: str
+    account: str  # the name behind "anonymous", for moderators only
+    reply_to_pk: int | None  # set for replies lined up at the last level
     reply_to_author: str
     created_iso: str
     created: str
     edited: str
+    html: str
     report_url: str
     replies_label: str = ""
     opens: bool = False
     closes: int = 0
+    before: str = ""
+    after: str = ""
 
-    @property
-    def before(self) -> str:
-        return format_html('<li class="comment" id="comment-{}">', self.comment.pk)
-
-    @property
-    def after(self) -> str:
-        if self.opens:
-            start = format_html(
-                '<ol class="comments comments-nested" aria-label="{}">', self.replies_label
-            )
-        else:
-            start = mark_safe("</li>")
-        return start + mark_safe("</ol></li>" * self.closes)  # noqa: S308 (constant markup)
+    def __getitem__(self, name: str) -> Any:
+        # Django's template lookup tries item access first: answering it saves an exception.
+        return getattr(self, name)
 
 
 _SENTINEL_PK = 987654321
 
 
-def comment_rows(tree: list[CommentNode]) -> list[CommentRow]:
+@functools.lru_cache(maxsize=8192)
+def _datetime_text(value: dt.datetime, language: str, zone: str) -> str:
+    """A comment's time as |date:"DATETIME_FORMAT" prints it (month names cost): kept per
+    process, so a discussion shown again formats only its new comments."""
+    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+
+
+def comment_rows(
+    tree: list[CommentNode], *, moderator: bool = False, new_comment_id: int | None = None
+) -> list[CommentRow]:
     """The comment threads flattened for printing (see CommentRow)."""
     anonymous = _("anonymous")
     report = reverse("moderation:report", args=["comment", _SENTINEL_PK])
+    language, zone = get_language() or "", timezone.get_current_timezone_name()
 
     def name(comment: Comment | None) -> str:
         if comment is None or comment.anonymous or comment.author is None:
             return anonymous
         return str(comment.author.display_name)
 
-    def when(value: dt.datetime, fmt: str) -> str:
-        return formats.date_format(timezone.localtime(value), fmt)
-
     rows: list[CommentRow] = []
 
     def walk(node: CommentNode) -> None:
         c = node.comment
         author = name(c)
+        lined_up = node.flattened and node.reply_to is not None
         row = CommentRow(
             comment=c,
-            reply_to=node.reply_to,
-            flattened=node.flattened,
+            pk=c.pk,
+            body_class="comment-body comment-new" if c.pk == new_comment_id else "comment-body",
+            hidden=c.is_hidden,
+            deleted=c.is_deleted,
             author=author,
-            reply_to_author=name(node.reply_to) if node.reply_to is not None else "",
-            created_iso=dateformat.format(timezone.localtime(c.created), "c"),
-            created=when(c.created, "DATETIME_FORMAT"),
-            edited=when(c.edited_at, "DATETIME_FORMAT") if c.edited_at else "",
+            account=str(c.author.display_name)
+            if moderator and c.anonymous and c.author is not None
+            else "",
+            reply_to_pk=node.reply_to.pk if lined_up and node.reply_to is not None else None,
+            reply_to_author=name(node.reply_to) if lined_up else "",
+            created_iso=timezone.localtime(c.created).isoformat(),  # what |date:"c" gives
+            created=_datetime_text(c.created, language, zone),
+            edited=_datetime_text(c.edited_at, language, zone) if c.edited_at else "",
+            html=c.text_html,
             report_url=report.replace(str(_SENTINEL_PK), str(c.pk)),
+            before=format_html('<li class="comment" id="comment-{}">', c.pk),
         )
         rows.append(row)
         if node.children:
@@ -535,6 +551,14 @@ def comment_rows(tree: list[CommentNode]) -> list[CommentRow]:
 
     for root in tree:
         walk(root)
+    for row in rows:
+        if row.opens:
+            start = format_html(
+                '<ol class="comments comments-nested" aria-label="{}">', row.replies_label
+            )
+        else:
+            start = mark_safe("</li>")
+        row.after = start + mark_safe("</ol></li>" * row.closes)  # noqa: S308 (constant markup)
     return rows
 
 
@@ -610,7 +634,12 @@ def _detail_context(request: HttpRequest, idea: Idea, **extra: Any) -> dict[str,
         "answer_due": answer_due,
         "answer_overdue": answer_due is not None and answer_due < timezone.now(),
         "timeline": _timeline(detail),
-        "comment_rows": comment_rows(comment_tree(detail.comments)),
+        "comment_rows": comment_rows(
+            comment_tree(detail.comments),
+            moderator=is_moderator,
+            new_comment_id=extra.get("new_comment_id"),
+        ),
+        "comment_actions": user.is_authenticated and interactive,
         "comment_count": sum(1 for c in detail.comments if not c.is_deleted),
         "merged_ideas": detail.merged,
         "link_kinds": IdeaLink.Kind.choices,
@@ -1184,7 +1213,7 @@ def idea_versions(request: HttpRequest, pk: int) -> HttpResponse:
 @dataclass
 class ClusterProjects:
     cluster: Any
-    projects: list[Idea]
+    projects: list[selectors.ProjectLink]
 
 
 def home_sections(request: HttpRequest) -> dict[str, Any]:
@@ -1207,17 +1236,13 @@ def home_sections(request: HttpRequest) -> dict[str, Any]:
             municipality, order="random", seed=seed, page_size=HOME_RANDOM
         )
         record_first_exposure(request, random_pick, HOME_FILTER_KEY)
-    projects = selectors.idea_page(
-        municipality,
-        flt=selectors.IdeaFilter(state=PROJECTS_FILTER),
-        order="newest",
-        page_size=selectors.MAX_PAGE_SIZE,
-    )
+    # Titles and states only: the full rows of a hundred projects cost more than the rest.
+    projects, project_count = selectors.project_links(municipality)
     clusters = list(tenant_selectors.clusters(municipality))
     by_cluster = [
-        ClusterProjects(c, [p for p in projects.items if p.cluster_id == c.pk]) for c in clusters
+        ClusterProjects(c, [p for p in projects if p.cluster_id == c.pk]) for c in clusters
     ]
-    unclustered = [p for p in projects.items if p.cluster_id is None]
+    unclustered = [p for p in projects if p.cluster_id is None]
     counts = selectors.public_counts_by_field(municipality)
     fields = list(tenant_selectors.fields_of_action(municipality))
     for f in fields:
@@ -1228,7 +1253,7 @@ def home_sections(request: HttpRequest) -> dict[str, Any]:
         "random_ideas": random_pick.items,
         "random_seed": seed,
         "idea_count": newest.count,
-        "project_count": projects.count,
+        "project_count": project_count,
         "projects_by_cluster": by_cluster,
         "unclustered_projects": unclustered,
         "fields_with_counts": fields,
