@@ -429,8 +429,8 @@ def idea_detail(
     _cache_related(idea, "attachments", list(idea.attachments.all()) if has["attachments"] else [])
     _cache_related(idea, "partners", list(idea.partners.all()) if has["partners"] else [])
     _cache_related(idea, "author_links", list(idea.author_links.select_related("user")))
-    _cache_related(idea, "answers", list(idea.answers.select_related("author")))
-    _cache_related(idea, "transitions", list(idea.transitions.select_related("actor")))
+    _cache_related(idea, "answers", list(idea.answers.all()))
+    _cache_related(idea, "transitions", list(idea.transitions.all()))
     # Both directions of links in one query (ordered by id, as the two prefetches were).
     links_out: list[IdeaLink] = []
     links_in: list[IdeaLink] = []
