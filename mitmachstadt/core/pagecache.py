@@ -9,8 +9,8 @@ Generations are random tokens, never counters: two processes bumping at the same
 never bring back a value that was current before a write (an increment race could).
 
 Where generations live: in the default cache when it is shared between processes (Redis),
-otherwise in one small file per municipality under VAR_DIR, so that the sync workers of one
-host (each with its own process-local cache) agree on them.
+otherwise in one small file per municipality (settings.PAGECACHE_DIR, under VAR_DIR), so that
+the sync workers of one host (each with its own process-local cache) agree on them.
 
 Public API for other apps:
     generation(municipality_id) -> str      the token to put into a cache key
@@ -21,9 +21,11 @@ Public API for other apps:
 
 Who bumps: `audit.services.audit_record` (every service writes an audit entry),
 `core.bus.publish` (domain events, e.g. reactions, which update counters without saving a
-model), and, as a catch-all for everything else (Django admin, follows, settings, code that
-saves models directly), a receiver of every model save and delete (`connect_signals`). A
-write that none of them sees and that changes a public page is a bug: bump explicitly.
+model), and, as a catch-all for everything else (follows, settings, code that saves models
+directly), a receiver of every save and many-to-many change of our models and of every entry
+of the Django admin's log, deletions included (`connect_signals`). Deletes elsewhere go through
+services (audited) or bump explicitly (`ideas.services.follow_delete`). A write that none of
+them sees and that changes a public page is a bug: bump explicitly.
 Deliberately not bumping: the random order's exposure counter (`ideas.services.record_exposure`):
 it does not change any page (each seed's order is frozen), and bumping on every first page of
 a random list would empty the cache for everybody all the time.
