@@ -479,6 +479,26 @@ def test_a_renamed_account_shows_at_once_in_every_municipality(
     assert "Neue Anna" in html(client_a.get("/ideas/")) and "Neue Anna" in html(client_b.get("/"))
 
 
+def test_a_deletion_in_the_technical_admin_outdates_every_municipality(
+    municipality: Any, other_municipality: Any, idea: Any
+) -> None:
+    from django.contrib.admin.models import DELETION, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    operator = UserFactory(municipality=municipality, is_staff=True, is_superuser=True)
+    before = (pagecache.generation(municipality.pk), pagecache.generation(other_municipality.pk))
+    # What the admin writes when it deletes a row (the row itself is gone: no save to hook).
+    LogEntry.objects.create(
+        user=operator,
+        content_type=ContentType.objects.get_for_model(idea),
+        object_id=str(idea.pk),
+        object_repr=idea.title,
+        action_flag=DELETION,
+    )
+    after = (pagecache.generation(municipality.pk), pagecache.generation(other_municipality.pk))
+    assert after[0] != before[0] and after[1] != before[1]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_committed_writes_show_at_once(municipality: Any) -> None:
     # Real commits (no test transaction around them): the bump after the commit does the work.
