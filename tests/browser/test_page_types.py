@@ -51,6 +51,9 @@ class Visit:
     action: Action | None = None
     host: str = ""  # another host name than the town's (the unknown-host page)
     lang: str = ""  # a page always in one language (else the browser's)
+    # A page the server sends when everything else failed: Django's handler renders this
+    # template without a request; the browser gets it for `path` as the server would send it.
+    template: str = ""
 
 
 @dataclass
@@ -473,6 +476,8 @@ def page_types(town: dict[str, Any]) -> dict[str, list[Visit]]:
         Visit("draft-of-others", f"/ideas/{town['draft'].pk}/", 404),
         # No municipality, so no choice of languages: the installation's default, German.
         Visit("unknown-host", "/", 404, host="127.0.0.1", lang="de"),
+        # Bilingual (German first), as it cannot know the visitor's language.
+        Visit("server-error", "/ideas/", 500, lang="de", template="500.html"),
     ]
     participant = [
         Visit("home-signed-in", "/"),
@@ -702,6 +707,17 @@ def test_no_wcag_violation_on_any_page_type(
     assert not problems, f"{len(problems)} page(s) with problems:\n" + "\n".join(problems)
 
 
+def _serve(template: str, status: int) -> Callable[[Any], None]:
+    from django.template.loader import render_to_string
+
+    body = render_to_string(template)
+
+    def fulfil(route: Any) -> None:
+        route.fulfill(status=status, body=body, content_type="text/html; charset=utf-8")
+
+    return fulfil
+
+
 def _check_audience(
     world: World, browser: Any, audience: str, locale: str, viewport: str
 ) -> list[str]:
@@ -727,7 +743,11 @@ def _check_audience(
         for visit in world.pages[audience]:
             base = f"http://{visit.host}:{world.port}" if visit.host else world.base
             try:
+                if visit.template:
+                    page.route(base + visit.path, _serve(visit.template, visit.status))
                 page.goto(base + visit.path)
+                if visit.template:
+                    page.unroute(base + visit.path)
                 if visit.action:
                     visit.action(page)
                 if "errors" in visit.name:
