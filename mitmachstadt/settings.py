@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "ninja",  # the API reference with its own copy of Swagger UI (no CDN)
     # Our apps, from the bottom layer up (see docs/architecture.md).
     "mitmachstadt.core",
     "mitmachstadt.tenants",
