@@ -21,11 +21,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from mitmachstadt.demo.accounts import DEMO_PASSWORD
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, VIEWPORTS
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PARTICIPANT = "buerger01@demo.mitmachstadt.de"  # mitmachstadt/demo/accounts.py
-PASSWORD = "mitmachen-demo"
 
 
 def _first_link(page: Any, base: str, path: str, pattern: str) -> str:
@@ -54,7 +54,7 @@ def _project_url(page: Any, base: str) -> str:
 def _sign_in(page: Any, base: str) -> None:
     page.goto(base + "/accounts/login/")
     page.fill("input[name=login]", PARTICIPANT)
-    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=password]", DEMO_PASSWORD)
     with page.expect_navigation():
         page.locator("main form button[type=submit]").first.click()
 

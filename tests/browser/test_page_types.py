@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from mitmachstadt.demo.accounts import DEMO_PASSWORD
 from tests.browser.conftest import assert_accessible, new_page
 
 pytestmark = pytest.mark.browser
@@ -478,6 +479,20 @@ def page_types(town: dict[str, Any]) -> dict[str, list[Visit]]:
         Visit("unknown-host", "/", 404, host="127.0.0.1", lang="de"),
         # Bilingual (German first), as it cannot know the visitor's language.
         Visit("server-error", "/ideas/", 500, lang="de", template="500.html"),
+        Visit("account-inactive", "/accounts/inactive/"),
+        # Staff sign in with a code from their authenticator app (last: it starts a login).
+        Visit(
+            "second-factor-code",
+            "/accounts/login/",
+            200,
+            fill_and_submit({"#id_login": town["moderator"].email, "#id_password": DEMO_PASSWORD}),
+        ),
+        Visit(
+            "second-factor-code-errors",
+            "/accounts/2fa/authenticate/",
+            200,
+            fill_and_submit({"input[name=code]": "000000"}),
+        ),
     ]
     participant = [
         Visit("home-signed-in", "/"),
@@ -520,6 +535,7 @@ def page_types(town: dict[str, Any]) -> dict[str, list[Visit]]:
         Visit("account-settings", "/accounts/settings/"),
         Visit("account-email", "/accounts/email/"),
         Visit("password-change", "/accounts/password/change/"),
+        Visit("reauthenticate", "/accounts/reauthenticate/"),
         Visit(
             "password-change-errors",
             "/accounts/password/change/",
@@ -564,6 +580,8 @@ def page_types(town: dict[str, Any]) -> dict[str, list[Visit]]:
         Visit("moderation-template", f"/staff/moderation/templates/{town['template'].pk}/"),
         Visit("moderation-settings", "/staff/moderation/settings/"),
         Visit("recovery-codes", "/accounts/2fa/recovery-codes/"),
+        Visit("recovery-codes-new", "/accounts/2fa/recovery-codes/generate/"),
+        Visit("two-factor-deactivate", "/accounts/2fa/totp/deactivate/"),
         Visit("overdue-answers", "/staff/review/overdue/"),
         Visit(
             "idea-moderator",
