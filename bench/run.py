@@ -669,6 +669,16 @@ def _targets(env: dict[str, str], host: str, workdir: Path, tokens: int) -> dict
     return data
 
 
+def _recorded(targets: dict[str, Any]) -> dict[str, Any]:
+    """What the result file keeps of the targets: no secrets, no long request lists."""
+    left_out = {"tokens", "reaction_ids", "search_distinct", "similar_distinct"}
+    kept = {k: v for k, v in targets.items() if k not in left_out}
+    kept.update(
+        {f"{k}_count": len(targets.get(k, [])) for k in ("search_distinct", "similar_distinct")}
+    )
+    return kept
+
+
 def single_stack(name: str, opts: Options, *, postgres: bool, compare: bool) -> dict[str, Any]:
     log(f"scenario {name}")
     seed_args = ["--profile", "compare-2000"] if compare else opts.seed_args
@@ -709,7 +719,7 @@ def single_stack(name: str, opts: Options, *, postgres: bool, compare: bool) -> 
         "data": "compare-2000" if compare else "city",
         "stack": "1 app process × 4 sync gunicorn workers",
         "seed": info,
-        "targets": {k: v for k, v in targets.items() if k not in {"tokens", "reaction_ids"}},
+        "targets": _recorded(targets),
         "endpoints": rows,
         "checks": checks,
     }
@@ -778,7 +788,7 @@ def scaleout(opts: Options, primary: stack.Postgres | None) -> dict[str, Any]:
         "database": "PostgreSQL primary + streaming replica",
         "data": "city",
         "stack": "2 app processes × 2 sync gunicorn workers (SO_REUSEPORT), Redis cache/sessions",
-        "targets": {k: v for k, v in targets.items() if k not in {"tokens", "reaction_ids"}},
+        "targets": _recorded(targets),
         "endpoints": rows,
         "checks": checks,
     }
