@@ -140,7 +140,10 @@ def login(page: Any, base: str, email: str, password: str, totp_secret: str | No
     page.goto(f"{base}/accounts/login/")
     page.fill("input[name=login]", email)
     page.fill("input[name=password]", password)
-    page.locator("main form button[type=submit]").first.click()
+    # Wait for each answer: a page opened right after the click would cancel the sign-in.
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").first.click()
     if totp_secret:
         page.fill("input[name=code]", current_totp_code(totp_secret))
-        page.locator("main form button[type=submit]").first.click()
+        with page.expect_navigation():
+            page.locator("main form button[type=submit]").first.click()

@@ -6,7 +6,8 @@
 writes docs/screenshots/<page>-desktop.png and <page>-mobile.png (German, full page) with
 Debian's chromium. The pages are found the way a visitor finds them (the API and the lists),
 so the script works with any seeded demo. Map tiles come from the configured tile server;
-without network access the map shows its markers on an empty background.
+without network access the map shows its markers on an empty background. Date fields show the
+German order (tt.mm.jjjj) only if Debian's chromium-l10n is installed.
 """
 
 from __future__ import annotations

@@ -256,7 +256,7 @@ def review(flow: Flow, reviewer: Person) -> None:
     reviewer.press("main a[href='/staff/review/']")
     reviewer.axe("review-queue")
     review_path = f"/staff/review/{flow.idea.pk}/"
-    reviewer.press(f"#q-submitted ~ table a[href='{review_path}']")
+    reviewer.press(f"section[aria-labelledby=q-submitted] a[href='{review_path}']")
     reviewer.axe("review-idea-submitted")
     reviewer.type("#id_start-reason", "Wir prüfen den Vorschlag jetzt.")
     reviewer.press("form:has(input[name=action][value=start]) button[type=submit]")
