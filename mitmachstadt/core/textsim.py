@@ -719,8 +719,10 @@ class _Query(NamedTuple):
     units: tuple[_Unit, ...]
     total_weight: float
     grams: frozenset[str]
-    # Trigram Dice per (query stem, candidate term), shared by all candidates of one call.
-    fuzzy_cache: dict[tuple[str, str], float]
+    # Per query stem, shared by all candidates of one call: the candidate terms already
+    # compared by trigrams, and those of them close enough (term -> Dice >= fuzzy_min).
+    fuzzy_seen: dict[str, set[str]]
+    fuzzy_hits: dict[str, dict[str, float]]
 
 
 @lru_cache(maxsize=100_000)
@@ -751,7 +753,7 @@ def _prepare_query(text: str, vocab: Vocabulary, params: MatchParams) -> _Query:
         units[info.stem] = _Unit(info.stem, info.parts, weight, _ngrams_cached(info.stem))
     total = sum(u.weight for u in units.values())
     query_grams = frozenset(grams) if params.trigrams else frozenset()
-    return _Query(tuple(units.values()), total, query_grams, {})
+    return _Query(tuple(units.values()), total, query_grams, {}, {})
 
 
 def _leaf_credit(
@@ -777,19 +779,26 @@ def _leaf_credit(
 
 
 def _fuzzy(
-    unit: _Unit, tf: dict[str, float], sat: Callable[[str], float], query: _Query, min_dice: float
+    unit: _Unit, doc: _Doc, sat: Callable[[str], float], query: _Query, min_dice: float
 ) -> float:
     """Best trigram match of a query word among the candidate's terms (typos, odd forms)."""
+    # The ~100 candidates of a call share most of their terms, and few terms come close to a
+    # query word: each distinct term is compared once per call, and a candidate then only
+    # looks up the close ones (a loop over all its terms per candidate cost ~half of rank()).
+    seen = query.fuzzy_seen.setdefault(unit.stem, set())
+    hits = query.fuzzy_hits.setdefault(unit.stem, {})
+    new = doc.long_terms - seen
+    if new:
+        grams = unit.grams
+        for term in new:
+            d = _dice(grams, _ngrams_cached(term))
+            if d >= min_dice:
+                hits[term] = d
+        seen |= new
     best = 0.0
-    cache = query.fuzzy_cache
-    for term in tf:
-        if len(term) < 4:
-            continue
-        key = (unit.stem, term)
-        d = cache.get(key)
-        if d is None:
-            d = cache[key] = _dice(unit.grams, _ngrams_cached(term))
-        if d >= min_dice:
+    terms = doc.long_terms
+    for term, d in hits.items():
+        if term in terms:
             best = max(best, d * sat(term))
     return best
 
@@ -800,6 +809,8 @@ class _Doc(NamedTuple):
     tf: dict[str, float]
     length: float
     title_grams: frozenset[str]
+    # The terms a misspelt query word may match by trigrams (4 letters or more).
+    long_terms: frozenset[str]
 
 
 def _prepare_doc(title: str, text: str, vocab: Vocabulary, params: MatchParams) -> _Doc:
@@ -820,7 +831,8 @@ def _prepare_doc(title: str, text: str, vocab: Vocabulary, params: MatchParams) 
                 tf[term] = tf.get(term, 0.0) + fw * pw
             if in_title:
                 title_grams |= _ngrams_cached(info.stem)
-    doc = _Doc(tf, sum(tf.values()), frozenset(title_grams))
+    long_terms = frozenset(t for t in tf if len(t) >= 4)
+    doc = _Doc(tf, sum(tf.values()), frozenset(title_grams), long_terms)
     # The same ~100 candidates are re-ranked on every keystroke, so their prepared form is
     # kept; a bounded dict is enough (the order of eviction hardly matters).
     if len(vocab._doc_cache) >= _DOC_CACHE_MAX:
@@ -835,7 +847,8 @@ _DOC_CACHE_MAX = 5_000
 def _score(query: _Query, title: str, text: str, vocab: Vocabulary, params: MatchParams) -> float:
     if not query.units:
         return 0.0
-    tf, length, title_grams = _prepare_doc(title, text, vocab, params)
+    doc = _prepare_doc(title, text, vocab, params)
+    tf, length, title_grams = doc.tf, doc.length, doc.title_grams
     # BM25 saturation divided by its maximum (k1 + 1) so every unit scores in [0, 1).
     norm = params.k1 * (1.0 - params.b + params.b * length / max(vocab.avg_doc_len, 1.0))
 
@@ -855,7 +868,7 @@ def _score(query: _Query, title: str, text: str, vocab: Vocabulary, params: Matc
                 m = max(m, params.part_match * credit / leaves)
         if params.trigrams and params.fuzzy_weight > 0 and m == 0 and len(unit.stem) >= 4:
             # Only for words that matched nothing: typos and forms the stemmer keeps apart.
-            m = params.fuzzy_weight * _fuzzy(unit, tf, sat, query, params.fuzzy_min)
+            m = params.fuzzy_weight * _fuzzy(unit, doc, sat, query, params.fuzzy_min)
         matched += unit.weight * m
     score = matched / query.total_weight if query.total_weight > 0 else 0.0
     if query.grams and title_grams:

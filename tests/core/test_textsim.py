@@ -350,3 +350,16 @@ def test_final_method_beats_plain_stems() -> None:
     base = bench.metrics(bench.scored_runs(data, vocab, plain, None), 0.16)
     assert final["mrr"] >= base["mrr"] + 0.1
     assert final["recall_at_5"] >= base["recall_at_5"] + 0.1
+
+
+@pytest.mark.parametrize(
+    "query", ["Spielplaz im Neubaugebiet", "Strassenbeleuchtng verbessern", "Kostenloses WLA"]
+)
+def test_rank_scores_each_candidate_as_alone(query: str) -> None:
+    # rank() shares per-call work (trigram comparisons of misspelt words) between candidates;
+    # every candidate must still get exactly the score it gets on its own.
+    vocab = corpus_vocab()
+    ranked = dict(rank(query, candidates(), vocab, limit=1000, threshold=0.0))
+    alone = {cid: similarity(query, title, text, vocab) for cid, title, text in candidates()}
+    assert ranked == {cid: s for cid, s in alone.items() if s >= 0.0}
+    assert any(s > 0 for s in ranked.values())
