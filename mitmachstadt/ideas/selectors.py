@@ -12,6 +12,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db import connection, connections, router
 from django.db.models import (
+    Count,
     Exists,
     OuterRef,
     Q,
@@ -19,6 +20,7 @@ from django.db.models import (
 )
 from django.utils.translation import gettext as _
 
+from mitmachstadt.geo.models import District
 from mitmachstadt.tenants.models import Municipality
 
 from .models import (
@@ -514,6 +516,117 @@ def located_rows(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+@dataclass(frozen=True)
+class DistrictCount:
+    """How many located public ideas lie in a district (no pk, slug or name: outside all)."""
+
+    pk: int | None
+    slug: str
+    name: str
+    count: int
+
+
+@dataclass
+class LocatedPage:
+    """The map page without JavaScript: a summary per district and one page of the ideas."""
+
+    districts: list[DistrictCount]
+    total: int  # located ideas matching the filter, every district
+    rows: list[dict[str, Any]]  # this page: pk, title, state, comment_count, district name
+    count: int  # located ideas matching the filter, the chosen district only
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.count / self.page_size))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+def _located(municipality: Any, flt: IdeaFilter) -> QuerySet[Idea]:
+    return _filtered(municipality, flt).filter(lat__isnull=False, lon__isnull=False)
+
+
+def located_by_district(municipality: Any, flt: IdeaFilter | None = None) -> list[DistrictCount]:
+    """Located public ideas per district (the filter's district ignored), districts by name,
+    then those outside every district; counted once per generation (two queries on a miss)."""
+    flt = IdeaFilter(**{**(flt or IdeaFilter()).__dict__, "district": ""})
+    key, token = _generation_key("located-by-district", municipality, flt.key())
+    found: list[DistrictCount] | None = cache.get(key)
+    if found is not None:
+        return found
+    # Grouped by id, not joined to the districts: a partial index (ideas 0008) answers it.
+    grouped = _located(municipality, flt).values("district_id").annotate(n=Count("pk")).order_by()
+    counts: dict[int | None, int] = {row["district_id"]: row["n"] for row in grouped}
+    districts = District.objects.filter(municipality=municipality).order_by("name", "pk")
+    found = [
+        DistrictCount(pk, slug, name, counts.get(pk, 0))
+        for pk, slug, name in districts.values_list("pk", "slug", "name")
+    ]
+    if counts.get(None):
+        found.append(DistrictCount(None, "", "", counts[None]))
+    if cache_may_store(token):
+        cache.set(key, found, RANDOM_CACHE_SECONDS)
+    return found
+
+
+def located_page(
+    municipality: Any, flt: IdeaFilter | None = None, *, page: int = 1, page_size: int = PAGE_SIZE
+) -> LocatedPage:
+    """One page of the located public ideas matching `flt`, newest first, with the summary per
+    district: whatever the number of ideas, one query plus the summary (cached per generation).
+    A page beyond the last is the last."""
+    flt = flt or IdeaFilter()
+    page_size = max(1, min(page_size, MAX_PAGE_SIZE))
+    districts = located_by_district(municipality, flt)
+    total = sum(d.count for d in districts)
+    qs = _located(municipality, IdeaFilter(**{**flt.__dict__, "district": ""}))
+    count = total
+    if flt.district:
+        chosen = next((d for d in districts if d.pk is not None and d.slug == flt.district), None)
+        count = chosen.count if chosen else 0
+        # By the district's id from the summary: no join to the districts.
+        qs = qs.filter(district_id=chosen.pk if chosen and chosen.pk else 0)
+    pages = max(1, math.ceil(count / page_size))
+    page = max(1, min(page, pages))
+    names = {d.pk: d.name for d in districts}
+    rows: list[dict[str, Any]] = []
+    if count:
+        start = (page - 1) * page_size
+        # Names come from the summary (no join); later pages skip index entries (ideas 0007,
+        # or 0008 in a district), not table rows.
+        # The page's ids are picked in a subquery that reads only the index; then only these
+        # rows are read. One query.
+        window = qs.order_by("-pk").values("pk")[start : start + page_size]
+        columns = ("pk", "title", "state", "comment_count", "district_id")
+        shown = Idea.objects.filter(pk__in=window).order_by("-pk").values_list(*columns)
+        for pk, title, state, comments, district_id in shown:
+            rows.append(
+                {
+                    "pk": pk,
+                    "title": title,
+                    "state": state,
+                    "comment_count": comments,
+                    "district": names.get(district_id, ""),
+                }
+            )
+    return LocatedPage(
+        districts=districts,
+        total=total,
+        rows=rows,
+        count=count,
+        page=page,
+        page_size=page_size,
+    )
 
 
 def user_drafts(municipality: Any, user: Any) -> QuerySet[Idea]:

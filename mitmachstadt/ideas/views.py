@@ -12,7 +12,6 @@ import hashlib
 import re
 import secrets
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
@@ -239,31 +238,45 @@ def idea_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@cacheable
 @require_GET
 def idea_map(request: HttpRequest) -> HttpResponse:
-    """Located ideas on a map; without JavaScript a list grouped by district."""
+    """Located ideas on a map; without JavaScript a summary per district and the ideas page by
+    page (bounded whatever the number of ideas: the full list was 16 MB at city scale)."""
     municipality = request.municipality  # type: ignore[attr-defined]
     form = IdeaFilterForm(request.GET or None, municipality=municipality)
     flt = selectors.IdeaFilter(
         field=form.value("field"), district=form.value("district"), state=form.value("state")
     )
-    rows = selectors.located_ideas(municipality, flt)
-    groups: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
-    outside = _("Outside the districts")
-    for row in sorted(rows, key=lambda r: (r["district__name"] is None, r["district__name"] or "")):
-        groups.setdefault(row["district__name"] or outside, []).append(row)
-    for items in groups.values():
-        items.sort(key=lambda r: r["title"].casefold())
+    located = selectors.located_page(municipality, flt, page=_page_number(request))
     query = {k: v for k, v in (("field", flt.field), ("district", flt.district)) if v}
     if flt.state:
         query["state"] = flt.state
+    # Each district's links keep the other filters (the idea list knows the same ones).
+    keep = {k: v for k, v in query.items() if k != "district"}
+    outside = _("Outside the districts")
+    districts = [
+        {
+            "name": d.name or outside,
+            "count": d.count,
+            "slug": d.slug,
+            "chosen": bool(d.slug) and d.slug == flt.district,
+            "list_url": reverse("ideas:list") + "?" + urlencode({**keep, "district": d.slug}),
+            "map_url": reverse("ideas:map") + "?" + urlencode({**keep, "district": d.slug}),
+        }
+        for d in located.districts
+    ]
+    chosen = next((d["name"] for d in districts if d["chosen"]), "")
     return render(
         request,
         "ideas/map.html",
         {
             "form": form,
-            "groups": list(groups.items()),
-            "count": len(rows),
+            "located": located,
+            "districts": districts,
+            "chosen_district": chosen,
+            "filtered": bool(query),
+            "page_links": _page_links(located.page, located.pages),
             "geojson_url": reverse("api-1.0.0:ideas_geojson")
             + (f"?{urlencode(query)}" if query else ""),
         },

@@ -223,6 +223,8 @@ def test_hostile_input_is_rendered_inert_everywhere(
     pages.append(("list", html(client_a.get("/ideas/?page_size=100"))))
     pages.append(("list page 2", html(client_a.get("/ideas/?page=2"))))
     pages.append(("map", html(client_a.get("/map/"))))
+    # The oldest ideas are on the map list's last page (a page beyond it shows the last).
+    pages.append(("map last page", html(client_a.get("/map/?page=99"))))
     pages.append(("home", html(client_a.get("/"))))
     pages.append(("similar", html(client_a.get("/ideas/similar/?title=Idee+alert"))))
     for where, page in pages:
@@ -230,4 +232,4 @@ def test_hostile_input_is_rendered_inert_everywhere(
     detail = dict(pages)["detail 0"]
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in detail  # shown as text, not dropped silently
     assert "Kommentar" in detail and ".pdf</a>" in detail
-    assert "Neu 0 &lt;script&gt;" in dict(pages)["map"]
+    assert "Neu 0 &lt;script&gt;" in dict(pages)["map last page"]
