@@ -267,6 +267,30 @@ def test_similar_candidates_pairs_first(municipality: Any) -> None:
     assert ranking is not None and "stadt" in search.to_tsquery(ranking)
 
 
+def test_pairs_from_one_word_are_estimated_as_common_as_the_word(municipality: Any) -> None:
+    # "Marktplatz" puts "marktplatz", "markt" and "platz" into every idea that has it: the pair
+    # of the compound and its own part matches as many ideas as the compound, not the product
+    # of the shares (which sent a pair in 13 % of the ideas to the index as if it were rare).
+    vocab = textsim.Vocabulary(
+        word_freq={"markt": 200, "platz": 300, "marktplatz": 100, "brunnen": 50},
+        doc_freq={"markt": 2000, "platz": 2500, "marktplatz": 1500, "brunn": 40},
+        n_docs=10_000,
+    )
+    tiers, _ranking = search.similar_tiers("Brunnen auf dem Marktplatz", vocab)
+    pairs = {
+        frozenset(t.text for t in pair.parts): pair
+        for pair in tiers[0].parts  # type: ignore[union-attr]
+    }
+    same_word = pairs[frozenset({"marktplatz", "markt"})]
+    assert same_word.together
+    assert search.share(same_word, vocab) == pytest.approx(0.15)
+    other = pairs[frozenset({"marktplatz", "brunn"})]
+    assert not other.together
+    assert search.share(other, vocab) == pytest.approx(0.15 * 0.004)
+    # The condition itself is the same either way.
+    assert search.to_tsquery(same_word) in {"('marktplatz' & 'markt')", "('markt' & 'marktplatz')"}
+
+
 def test_api_search_says_when_there_are_more(
     client_a: Client, municipality: Any, participant: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
