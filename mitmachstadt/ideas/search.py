@@ -30,7 +30,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import BooleanField, QuerySet
+from django.db.models import BooleanField, FloatField, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
 from mitmachstadt.core import pagecache, textsim
@@ -351,17 +351,31 @@ def _pg_candidates(
         params.append(raw)
     pool = base.filter(RawSQL(where, params, output_field=BooleanField()))  # noqa: S611
     if common:
-        # Walking the ideas newest first meets POOL matches early.
-        newest = pool.order_by("-pk").values_list("pk", flat=True)[: POOL + 1]
-        sub_sql, sub_params = newest.query.sql_with_params()
-    else:
-        # Every match from the GIN index (a bitmap), then the newest of them. OFFSET 0 keeps
-        # PostgreSQL from walking the primary key instead, testing row after row.
-        every_sql, sub_params = pool.order_by().values_list("pk", flat=True).query.sql_with_params()
-        sub_sql = (
-            f"SELECT m.id FROM ({every_sql} OFFSET 0) AS m(id) "  # noqa: S608
-            f"ORDER BY m.id DESC LIMIT {POOL + 1}"
+        # Walking the ideas newest first meets POOL matches early. Each match is ranked as it
+        # is met and sorted here: reading the POOL rows a second time to rank them in SQL cost
+        # about as much as the walk.
+        rank_sql = "ts_rank(ideas_idea.search_vector, to_tsquery('simple', %s))"
+        ranked = pool.order_by("-pk").annotate(
+            match_rank=RawSQL(rank_sql, [to_tsquery(ranking)], output_field=FloatField())  # noqa: S611
+            if ranking
+            else Value(0.0, output_field=FloatField())
         )
+        walk_sql, walk_params = ranked.values_list("pk", "match_rank")[
+            : POOL + 1
+        ].query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(walk_sql, walk_params)
+            found = cursor.fetchall()
+        # The one match beyond POOL (the oldest) only tells that there are more.
+        best = sorted(found[:POOL], key=lambda row: (-row[1], -row[0]))
+        return [row[0] for row in best[:limit]], len(found) > POOL
+    # Every match from the GIN index (a bitmap), then the newest of them. OFFSET 0 keeps
+    # PostgreSQL from walking the primary key instead, testing row after row.
+    every_sql, sub_params = pool.order_by().values_list("pk", flat=True).query.sql_with_params()
+    sub_sql = (
+        f"SELECT m.id FROM ({every_sql} OFFSET 0) AS m(id) "  # noqa: S608
+        f"ORDER BY m.id DESC LIMIT {POOL + 1}"
+    )
     rank = "ts_rank(i.search_vector, to_tsquery('simple', %s))" if ranking else "0"
     sql = (
         "SELECT i.id, COUNT(*) OVER (), MIN(i.id) OVER () FROM ideas_idea i "  # noqa: S608

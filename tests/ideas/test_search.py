@@ -291,6 +291,39 @@ def test_pairs_from_one_word_are_estimated_as_common_as_the_word(municipality: A
     assert search.to_tsquery(same_word) in {"('marktplatz' & 'markt')", "('markt' & 'marktplatz')"}
 
 
+@pytest.mark.parametrize("pool", [2, 300])
+def test_walking_and_collecting_from_the_index_find_the_same(
+    municipality: Any, participant: Any, monkeypatch: pytest.MonkeyPatch, pool: int
+) -> None:
+    # The database either walks the ideas newest first (ranking each match as it meets it) or
+    # collects every match from the index; which one is a matter of cost, never of results.
+    monkeypatch.setattr(search, "POOL", pool)
+    _ideas(
+        municipality,
+        participant,
+        [
+            ("Brunnen am Markt", "Ein Brunnen für alle am Marktplatz."),
+            ("Trinkbrunnen im Park", "Wasser für alle im Sommer."),
+            ("Bänke am Marktplatz", "Zum Ausruhen am Brunnen."),
+            ("Marktplatz beleben", "Ein Wochenmarkt am Samstag."),
+            ("Radweg zum Bahnhof", "Sicher mit dem Rad zum Zug."),
+        ],
+    )
+    results = {}
+    for walk_above in (0.0, 1.0):  # walk always, or never
+        monkeypatch.setattr(search, "walk_share", lambda n_docs, share=walk_above: share)
+        search.cache.clear()
+        results[walk_above] = (
+            [search.search(municipality, q) for q in ("Brunnen", "Marktplatz", "Brunnen Markt")],
+            [
+                [(i.pk, s) for i, s in search.similar(municipality, q)]
+                for q in ("Brunnen am Markt",)
+            ],
+        )
+    assert results[0.0] == results[1.0]
+    assert results[0.0][0][0].ids and results[0.0][1][0]
+
+
 def test_api_search_says_when_there_are_more(
     client_a: Client, municipality: Any, participant: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
