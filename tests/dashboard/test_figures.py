@@ -132,6 +132,11 @@ def _raw(municipality: Any, *, cluster: str = "", field: str = "", district: str
         "planned": planned,
         "spent": {idea_id: spent.get(p["id"], Decimal(0)) for idea_id, p in projects.items()},
         "median": round(median, 1) if median is not None else None,
+        # Days waited, negative ones (clock skew) as 0, by bucket: up to 7, 14, 30, 90, more.
+        "buckets": [
+            sum(1 for d in answered if lo < max(d, 0) <= hi or (lo == 0 and d <= 0))
+            for lo, hi in ((0, 7), (7, 14), (14, 30), (30, 90), (90, float("inf")))
+        ],
         "answered": len(answered),
         "due": len(due),
         "within": len(within),
@@ -179,6 +184,7 @@ def _assert_equal(fig: figures.Figures, raw: dict, municipality: Any) -> None:
     assert sorted(i.pk for i in fig.overdue_ideas) == raw["open_overdue"]
     assert fig.answers.open_overdue == len(raw["open_overdue"])
     assert sum(r.value for r in fig.answers.buckets) == raw["total"]
+    assert [r.value for r in fig.answers.buckets[:-1]] == raw["buckets"]
     assert fig.milestones_total == raw["milestones"]
     assert fig.milestones_done == raw["milestones_done"]
     assert len(fig.milestones_overdue) == raw["milestones_overdue"]
