@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from mitmachstadt.core import pagecache
 from mitmachstadt.geo.models import District
+from mitmachstadt.ideas import selectors as idea_selectors
 from mitmachstadt.ideas.models import Idea, Transition
 from mitmachstadt.ideas.states import OPEN_STATES, PROJECT_STATES, PUBLIC_STATES, State
 from mitmachstadt.projects.models import Expenditure, Milestone, Project
@@ -272,18 +273,11 @@ def _days(delta: dt.timedelta) -> float:
     return delta.total_seconds() / 86400
 
 
-def answer_stats(
-    municipality: Any, ideas: QuerySet[Idea], *, now: dt.datetime | None = None
-) -> AnswerStats:
-    """Answer times against the promise: median days and the share answered in time.
-
-    An idea counts as "due" once it is answered or its promised days have passed; the share is
-    answered-in-time over due, so that fresh ideas do not flatter or spoil the figure.
-    """
-    now = now or timezone.now()
+def _answer_counts(municipality: Any, now: dt.datetime) -> dict[str, Count]:
+    """The aggregates of answer_stats, to be summed over groups of ideas."""
     promise = dt.timedelta(days=municipality.answer_days)
-    submitted = ideas.filter(submitted_at__isnull=False)
-    answered_in = Q(first_answer_at__isnull=False)
+    submitted = Q(submitted_at__isnull=False)
+    answered_in = submitted & Q(first_answer_at__isnull=False)
     waited_at_most = {
         # Waiting times are whole-second durations; "low < days <= high" as in ANSWER_BUCKETS,
         # a first bucket from 0 taking the (clock-skewed) negative ones too.
@@ -291,22 +285,26 @@ def answer_stats(
         for _key, _label, _low, high in ANSWER_BUCKETS
         if high != float("inf")
     }
-    bucket_filters: dict[str, Q] = {}
+    buckets: dict[str, Count] = {}
     for key, _label, low, high in ANSWER_BUCKETS:
         condition = answered_in
         if low:
             condition &= ~waited_at_most[low]
         if high != float("inf"):
             condition &= waited_at_most[high]
-        bucket_filters[f"bucket_{key}"] = condition
-    counts = submitted.aggregate(
-        submitted=Count("pk"),
-        answered=Count("pk", filter=answered_in),
-        due=Count(
-            "pk", filter=Q(first_answer_at__isnull=False) | Q(submitted_at__lte=now - promise)
+        buckets[f"bucket_{key}"] = Count("pk", filter=condition)
+    return {
+        "submitted": Count("pk", filter=submitted),
+        "answered": Count("pk", filter=answered_in),
+        "due": Count(
+            "pk",
+            filter=submitted
+            & (Q(first_answer_at__isnull=False) | Q(submitted_at__lte=now - promise)),
         ),
-        within=Count("pk", filter=Q(first_answer_at__lte=F("submitted_at") + promise)),
-        open_overdue=Count(
+        "within": Count(
+            "pk", filter=submitted & Q(first_answer_at__lte=F("submitted_at") + promise)
+        ),
+        "open_overdue": Count(
             "pk",
             filter=Q(
                 state__in=OPEN_STATES,
@@ -314,8 +312,28 @@ def answer_stats(
                 submitted_at__lte=now - promise,
             ),
         ),
-        **{name: Count("pk", filter=condition) for name, condition in bucket_filters.items()},
-    )
+        **buckets,
+    }
+
+
+def answer_stats(
+    municipality: Any,
+    ideas: QuerySet[Idea],
+    *,
+    now: dt.datetime | None = None,
+    counts: dict[str, int] | None = None,
+) -> AnswerStats:
+    """Answer times against the promise: median days and the share answered in time.
+
+    An idea counts as "due" once it is answered or its promised days have passed; the share is
+    answered-in-time over due, so that fresh ideas do not flatter or spoil the figure.
+    `counts` are the aggregates of _answer_counts if the caller has them already.
+    """
+    now = now or timezone.now()
+    if counts is None:
+        counts = ideas.aggregate(**_answer_counts(municipality, now))
+    submitted = ideas.filter(submitted_at__isnull=False)
+    answered_in = Q(first_answer_at__isnull=False)
     # The median from the one or two middle waiting times, sorted in the database: reading all
     # of them (60,000 at city scale) into Python cost more than every other figure together.
     answered = counts["answered"]
@@ -367,12 +385,19 @@ def compute(
     per_cluster: dict[Any, list[int]] = {}
     per_district: dict[Any, int] = {}
     citywide = unplaced = 0
+    # The answer figures come from the same scan (summed over the groups), not a second one.
+    answer_aggregates = _answer_counts(municipality, now)
+    answer_counts = dict.fromkeys(answer_aggregates, 0)
     grouped = (
-        ideas.values_list("state", "cluster_id", "district_id", "citywide")
-        .annotate(n=Count("pk"))
+        ideas.values("state", "cluster_id", "district_id", "citywide")
+        .annotate(n=Count("pk"), **answer_aggregates)
         .order_by()
     )
-    for state, cluster_id, district_id, is_citywide, n in grouped:
+    for group in grouped:
+        state, cluster_id, district_id = group["state"], group["cluster_id"], group["district_id"]
+        is_citywide, n = group["citywide"], group["n"]
+        for name in answer_counts:
+            answer_counts[name] += group[name]
         state_counts[state] += n
         counts = per_cluster.setdefault(cluster_id, [0, 0])
         counts[0] += n
@@ -416,12 +441,18 @@ def compute(
 
     # An idea is linked to a field at most once (the link table is unique on the pair), so a
     # plain count per field; DISTINCT sorted all links (~120,000 at city scale) first.
-    per_field = dict(
-        Idea.fields.through.objects.filter(idea_id__in=ideas.values("pk"))
-        .values_list("fieldofaction_id")
-        .annotate(n=Count("idea_id"))
-        .order_by()
-    )
+    if flt.active:
+        # An idea is linked to a field at most once (the link table is unique on the pair), so
+        # a plain count per field; DISTINCT sorted every link (~120,000 at city scale) first.
+        per_field = dict(
+            Idea.fields.through.objects.filter(idea_id__in=ideas.values("pk"))
+            .values_list("fieldofaction_id")
+            .annotate(n=Count("idea_id"))
+            .order_by()
+        )
+    else:
+        # Unfiltered, the same counts as the home page's, shared per generation.
+        per_field = idea_selectors.public_counts_by_field(municipality)
     by_field = [
         Row(f.slug, f.name, per_field.get(f.pk, 0))
         for f in FieldOfAction.objects.filter(municipality=municipality)
@@ -510,7 +541,7 @@ def compute(
         milestones_due=milestone_rows(
             milestones.filter(done_on__isnull=True, due__gte=today, due__lte=horizon)
         ),
-        answers=answer_stats(municipality, ideas, now=now),
+        answers=answer_stats(municipality, ideas, now=now, counts=answer_counts),
         overdue_ideas=overdue_answers,
     )
 
