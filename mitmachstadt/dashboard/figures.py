@@ -393,7 +393,8 @@ def compute(
         .annotate(n=Count("pk"), **answer_aggregates)
         .order_by()
     )
-    for group in grouped:
+    for typed in grouped:
+        group: dict[str, Any] = dict(typed)  # with the answer counts the plugin does not know
         state, cluster_id, district_id = group["state"], group["cluster_id"], group["district_id"]
         is_citywide, n = group["citywide"], group["n"]
         for name in answer_counts:
