@@ -397,6 +397,46 @@ def _relation_flags(idea_id: int, user_id: int | None) -> dict[str, Any]:
     return flags
 
 
+_RELATED_SQL: dict[Any, tuple[Any, str]] = {}
+
+
+def _related_rows(descriptor: Any, idea_id: int) -> list[Any]:
+    """What `idea.<relation>.all()` gives (same rows, order and instances) for a one-to-many
+    or many-to-many relation of Idea, from SQL written once per process.
+
+    Compiling the ORM's query cost ~0.3 ms of CPU on every page view, several times the query.
+    """
+    cached = _RELATED_SQL.get(descriptor)
+    if cached is None:
+        cached = _RELATED_SQL[descriptor] = _related_sql(descriptor)
+    model, sql = cached
+    return list(model.objects.raw(sql, [idea_id]))
+
+
+def _related_sql(descriptor: Any) -> tuple[Any, str]:
+    # Identifiers only from the models' metadata; the idea's id is a parameter.
+    q = connection.ops.quote_name
+    if hasattr(descriptor, "through"):  # many-to-many (ManyToManyDescriptor)
+        field = descriptor.field
+        model = field.related_model
+        join = (
+            f"INNER JOIN {q(field.m2m_db_table())} AS x "
+            f"ON x.{q(field.m2m_reverse_name())} = t.{q(model._meta.pk.column)} "
+            f"WHERE x.{q(field.m2m_column_name())} = %s"
+        )
+    else:  # the reverse side of a foreign key (ReverseManyToOneDescriptor)
+        model = descriptor.rel.related_model
+        join = f"WHERE t.{q(descriptor.field.column)} = %s"
+    columns = ", ".join(f"t.{q(f.column)}" for f in model._meta.concrete_fields)
+    order = []
+    for name in model._meta.ordering:
+        attr = name.lstrip("-")
+        column = model._meta.pk.column if attr == "pk" else model._meta.get_field(attr).column
+        order.append(f"t.{q(column)}{' DESC' if name.startswith('-') else ''}")
+    sql = f"SELECT {columns} FROM {q(model._meta.db_table)} AS t {join}"  # noqa: S608
+    return model, sql + (" ORDER BY " + ", ".join(order) if order else "")
+
+
 def _cache_related(instance: Any, name: str, items: list[Any]) -> None:
     """Keep `items` as `instance.<name>.all()`, as prefetch_related would (no later query)."""
     queryset = getattr(instance, name).all()
@@ -426,13 +466,13 @@ def idea_detail(
     signed_in = getattr(user, "is_authenticated", False)
     has = _relation_flags(idea.pk, user.pk if signed_in else None)
     my_reaction, following = has["my_reaction"], has["following"]
-    _cache_related(idea, "fields", list(idea.fields.all()))
+    _cache_related(idea, "fields", _related_rows(Idea.fields, idea.pk))
     _cache_related(idea, "images", list(idea.images.all()) if has["images"] else [])
     _cache_related(idea, "attachments", list(idea.attachments.all()) if has["attachments"] else [])
     _cache_related(idea, "partners", list(idea.partners.all()) if has["partners"] else [])
     _cache_related(idea, "author_links", list(idea.author_links.select_related("user")))
-    _cache_related(idea, "answers", list(idea.answers.all()))
-    _cache_related(idea, "transitions", list(idea.transitions.all()))
+    _cache_related(idea, "answers", _related_rows(Idea.answers, idea.pk))
+    _cache_related(idea, "transitions", _related_rows(Idea.transitions, idea.pk))
     # Both directions of links in one query (ordered by id, as the two prefetches were).
     links_out: list[IdeaLink] = []
     links_in: list[IdeaLink] = []

@@ -497,3 +497,30 @@ def test_moderators_with_second_factor_link_ideas(
     )
     assert response.status_code == 302
     assert IdeaLink.objects.filter(source=idea, target=other, kind="duplicate_of").exists()
+
+
+def test_idea_page_lists_answers_newest_first_and_the_history_in_order(
+    client_a: Client, municipality: Any, idea: Any, reviewer: Any
+) -> None:
+    # The page reads answers, history and fields with SQL of its own (no ORM query compiled per
+    # view): the same rows, in the models' order, with their dates, as the ORM gives.
+    from mitmachstadt.ideas import selectors
+    from mitmachstadt.tenants.factories import FieldOfActionFactory
+
+    later = FieldOfActionFactory(municipality=municipality, name="Zweites Feld", position=9)
+    first = FieldOfActionFactory(municipality=municipality, name="Erstes Feld", position=1)
+    idea.fields.set([later, first])
+    services.answer_create(idea=idea, actor=reviewer, text="Die erste Antwort der Verwaltung.")
+    services.answer_create(idea=idea, actor=reviewer, text="Die zweite Antwort der Verwaltung.")
+    detail = selectors.idea_detail(municipality, Idea.objects.get(pk=idea.pk), UserFactory())
+    assert [a.pk for a in detail.answers] == [a.pk for a in idea.answers.all()]
+    assert detail.answers[0].text == "Die zweite Antwort der Verwaltung."
+    assert [t.pk for t in detail.transitions] == [t.pk for t in idea.transitions.all()]
+    assert detail.transitions and all(t.created.tzinfo for t in detail.transitions)
+    assert [f.name for f in detail.idea.fields.all()] == [
+        f.name for f in Idea.objects.get(pk=idea.pk).fields.all()
+    ]
+    assert [f.name for f in detail.idea.fields.all()][:2] == ["Erstes Feld", "Zweites Feld"]
+    page = html(client_a.get(f"/ideas/{idea.pk}/"))
+    assert page.index("Die zweite Antwort") < page.index("Die erste Antwort")
+    assert page.index("Erstes Feld") < page.index("Zweites Feld")
