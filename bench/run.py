@@ -209,7 +209,14 @@ def _headers(host: str, rng: random.Random, **extra: str) -> dict[str, str]:
 
 # Pages behind the anonymous page cache (core/pagecache.py): each is also run with the cache
 # bypassed ("<name>-render"), which measures what rendering costs (CPU and queries).
-CACHED_PAGES = ("html-home", "html-list", "html-detail")
+CACHED_PAGES = (
+    "html-home",
+    "html-list",
+    "html-detail",
+    "html-search",
+    "html-map",
+    "html-dashboard",
+)
 # API reads behind the same cache (mitmachstadt/api/urls.py), by exact name.
 CACHED_API = frozenset(
     {
@@ -370,7 +377,8 @@ def city_endpoints(targets: dict[str, Any], *, host: str, seed: int = 3) -> list
             "search page",
             gets([f"/ideas/?q={_q(w)}" for w in targets["search_words"]]),
         ),
-        Endpoint("html-map", "map page", gets(["/map/"], 1), budget=100),
+        Endpoint("html-map", "map page", gets(["/map/"], 1), budget=1000),
+        Endpoint("html-map-p50", "map page 50 (no-JS list)", gets(["/map/?page=50"], 1)),
         Endpoint("html-dashboard", "dashboard", gets(["/dashboard"], 1)),
     ]
     return with_renders(endpoints)

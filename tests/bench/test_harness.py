@@ -255,7 +255,14 @@ def test_the_endpoint_lists_cover_the_issue() -> None:
     assert city["api-geojson-uncached"].requests[0].headers["X-Bench-Cache"] == "bypass"
     assert "X-Bench-Cache" not in city["api-geojson"].requests[0].headers
     # Reads behind the page cache also run bypassing it, to show what a miss costs.
-    for name in ("api-list-newest", "api-detail", "api-search", "html-list"):
+    for name in (
+        "api-list-newest",
+        "api-detail",
+        "api-search",
+        "html-list",
+        "html-map",
+        "html-dashboard",
+    ):
         assert "X-Bench-Cache" not in city[name].requests[0].headers
         assert city[f"{name}-render"].requests[0].headers["X-Bench-Cache"] == "bypass"
     assert "api-list-supported-render" not in city and "api-similar-render" not in city
