@@ -338,9 +338,11 @@ def visit(flow: Flow, visitor: Person) -> None:
         assert visitor.path() == flow.idea_path
     else:
         assert visitor.page.locator("#idea-map").is_hidden()  # no empty box without JS
-        located = visitor.page.locator(".located-ideas li", has_text=TITLE)
-        assert "Projektkandidat" in located.inner_text()
-        assert "Nord" in visitor.text_of(".district-group h3")
+        # The located ideas with state and district, and the count per district.
+        located = visitor.page.locator(".located-ideas li", has_text=TITLE).inner_text()
+        assert "Projektkandidat" in located and "Nord" in located, located
+        nord = visitor.page.locator(".located-districts tbody tr", has_text="Nord")
+        assert nord.locator("td.num").inner_text().strip() == "1"
         visitor.press(f".located-ideas a[href='{flow.idea_path}']")
         assert visitor.path() == flow.idea_path
 
