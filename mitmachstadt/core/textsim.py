@@ -790,10 +790,15 @@ def _fuzzy(
     new = doc.long_terms - seen
     if new:
         grams = unit.grams
+        size = len(grams)
         for term in new:
-            d = _dice(grams, _ngrams_cached(term))
-            if d >= min_dice:
-                hits[term] = d
+            # _dice() inlined (same arithmetic, same value): ~1,500 terms per call.
+            other = _ngrams_cached(term)
+            shared = len(grams & other)
+            if shared and size:
+                d = 2.0 * shared / (size + len(other))
+                if d >= min_dice:
+                    hits[term] = d
         seen |= new
     best = 0.0
     terms = doc.long_terms
