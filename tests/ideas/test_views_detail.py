@@ -524,3 +524,26 @@ def test_idea_page_lists_answers_newest_first_and_the_history_in_order(
     page = html(client_a.get(f"/ideas/{idea.pk}/"))
     assert page.index("Die zweite Antwort") < page.index("Die erste Antwort")
     assert page.index("Erstes Feld") < page.index("Zweites Feld")
+
+
+def test_idea_page_reads_comments_with_their_authors_in_order(
+    client_a: Client, municipality: Any, idea: Any
+) -> None:
+    # Comments and their authors come from SQL of the page's own (one query, no ORM compiled
+    # per view): the same comments, order, dates and authors as the ORM's select_related.
+    from mitmachstadt.ideas import selectors
+
+    writer, other = UserFactory(display_name="Erika Schreiber"), UserFactory()
+    first = services.comment_create(idea=idea, author=writer, text="Der erste Kommentar hier.")
+    second = services.comment_create(idea=idea, author=other, text="Der zweite Kommentar hier.")
+    Comment.objects.filter(pk=second.pk).update(author=None)  # the account was erased
+    detail = selectors.idea_detail(municipality, Idea.objects.get(pk=idea.pk), UserFactory())
+    expected = list(Comment.objects.filter(idea=idea).select_related("author"))
+    assert [c.pk for c in detail.comments] == [c.pk for c in expected] == [first.pk, second.pk]
+    assert [c.created for c in detail.comments] == [c.created for c in expected]
+    assert detail.comments[0].created.tzinfo is not None
+    assert detail.comments[0].author.display_name == "Erika Schreiber"
+    assert detail.comments[1].author is None
+    assert [a.pk for a in detail.authors] == [link.user_id for link in idea.author_links.all()]
+    page = html(client_a.get(f"/ideas/{idea.pk}/"))
+    assert page.index("Erika Schreiber") < page.index("Der zweite Kommentar hier.")
