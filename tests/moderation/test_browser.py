@@ -1,10 +1,12 @@
 """Moderation and privacy pages in a real browser: axe (WCAG 2.1 AA), keyboard only, no JS.
 
-Screenshots of the pages go to docs/screenshots/ (moderation-*.png, privacy-*.png).
+With MITMACHSTADT_SCREENSHOTS=1, screenshots of the pages go to docs/screenshots/
+(moderation-*.png, privacy-*.png); otherwise a run leaves the checkout as it was.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,8 @@ SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def _shot(page: Any, name: str) -> None:
+    if os.environ.get("MITMACHSTADT_SCREENSHOTS") != "1":
+        return
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
