@@ -48,6 +48,9 @@ def serve(argv: list[str]) -> int:
     parser.add_argument("--access-log", action="store_true")
     args = parser.parse_args(argv)
     _setup_env()
+    # The master imports the application and warms it (mitmachstadt/wsgi.py warm_up) before
+    # forking: workers, and those replacing one after --max-requests, answer at once.
+    os.environ["MITMACHSTADT_WARM_UP"] = "1"
     from gunicorn.app.wsgiapp import run
 
     gunicorn_argv = [
@@ -63,6 +66,7 @@ def serve(argv: list[str]) -> int:
         str(args.timeout),
         "--graceful-timeout",
         "20",
+        "--preload",
         "--max-requests",
         "5000",
         "--max-requests-jitter",

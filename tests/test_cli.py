@@ -58,3 +58,21 @@ def test_serve_runs_gunicorn_and_answers_healthz(tmp_path: Path) -> None:
         server.terminate()
         output = server.communicate(timeout=30)[0].decode()
     assert "gunicorn" in output.lower() or "Booting worker" in output
+
+
+def test_warm_up_compiles_every_template_before_the_fork() -> None:
+    # `serve` preloads the application in gunicorn's master (--preload) and warms it there.
+    from django.template import engines
+
+    from mitmachstadt import wsgi
+
+    ours = Path(wsgi.__file__).resolve().parent
+    count = wsgi.warm_up()
+    files = [
+        p
+        for e in engines.all()
+        for d in e.template_dirs
+        if Path(d).resolve().is_relative_to(ours)
+        for p in Path(d).rglob("*.html")
+    ]
+    assert count == len(files) > 100
