@@ -594,6 +594,7 @@ def run_endpoint(
         wrk_cpu_ms=round(1000 * wrk_cpu / requests, 3),
         foreign_cpu_share=round(foreign / elapsed_capacity, 3) if elapsed_capacity else 0,
         rss_mb=[round(x, 1) for app in st.apps for x in app.worker_rss_mb()],
+        private_mb=[round(x, 1) for app in st.apps for x in app.worker_private_mb()],
     )
     if endpoint.name == "healthz":
         healthz_rps = row["rps"]

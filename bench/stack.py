@@ -96,14 +96,24 @@ def proc_cpu_seconds(pid: int, *, with_children: bool = True) -> float:
     return total
 
 
-def proc_rss_mb(pid: int) -> float:
+def _proc_status_mb(pid: int, field: str) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
     return 0.0
+
+
+def proc_rss_mb(pid: int) -> float:
+    return _proc_status_mb(pid, "VmRSS")
+
+
+def proc_private_mb(pid: int) -> float:
+    """Anonymous resident memory: the process's own, without file pages it shares with others
+    (SQLite's memory-mapped database file, the code of libraries) that VmRSS also counts."""
+    return _proc_status_mb(pid, "RssAnon")
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------
@@ -437,6 +447,9 @@ class App:
 
     def worker_rss_mb(self) -> list[float]:
         return [proc_rss_mb(pid) for pid in self.worker_pids()]
+
+    def worker_private_mb(self) -> list[float]:
+        return [proc_private_mb(pid) for pid in self.worker_pids()]
 
 
 def _healthy(port: int, host: str) -> bool:

@@ -197,6 +197,7 @@ def test_request_lines_reject_tabs_and_newlines() -> None:
 def test_proc_readings_of_processes_we_started() -> None:
     assert stack.proc_cpu_seconds(os.getpid()) > 0
     assert stack.proc_rss_mb(os.getpid()) > 10
+    assert 0 < stack.proc_private_mb(os.getpid()) < stack.proc_rss_mb(os.getpid())
     child = subprocess.Popen(
         [sys.executable, "-c", "import time; sum(range(3_000_000)); time.sleep(30)"]
     )
@@ -284,6 +285,7 @@ def _result() -> dict[str, Any]:
             "db_cpu_ms": 1.0,
             "bytes_per_request": 2048,
             "rss_mb": [120.0, 130.0],
+            "private_mb": [80.0, 90.0],
             "probe": {"queries_max": extra.pop("queries", 4)},
             **extra,
         }
@@ -357,6 +359,7 @@ def test_goals_are_judged_from_the_figures() -> None:
     assert by_goal[("similar ideas p95 < 150 ms", "city-postgres (api-similar)")]
     assert by_goal[("≥ 1,000 reactions/s on PostgreSQL with exact counts", "city-postgres")]
     assert by_goal[("worker RSS < 200 MB", "all runs (max)")]
+    assert by_goal[("worker RSS < 200 MB, private memory only (RssAnon)", "all runs (max)")]
 
 
 def test_errors_and_missing_scenarios_are_reported() -> None:
