@@ -756,8 +756,9 @@ def scaleout(opts: Options, primary: stack.Postgres | None) -> dict[str, Any]:
         database_url=primary.url, var_dir=var, replica_url=replica.url, redis_url=redis.url
     )
     port = stack.free_port(55300)
+    listener = stack.shared_listener(port)
     apps = [
-        stack.App(env, port, workers=2, reuse_port=True, log=workdir / f"app{n}.log")
+        stack.App(env, port, workers=2, listener=listener, log=workdir / f"app{n}.log")
         for n in (1, 2)
     ]
     try:
@@ -789,6 +790,7 @@ def scaleout(opts: Options, primary: stack.Postgres | None) -> dict[str, Any]:
     finally:
         for app in apps:
             app.stop()
+        listener.close()
         redis.stop()
         replica.stop()
         primary.stop()
@@ -796,7 +798,10 @@ def scaleout(opts: Options, primary: stack.Postgres | None) -> dict[str, Any]:
         "name": name,
         "database": "PostgreSQL primary + streaming replica",
         "data": "city",
-        "stack": "2 app processes × 2 sync gunicorn workers (SO_REUSEPORT), Redis cache/sessions",
+        "stack": (
+            "2 app processes × 2 sync gunicorn workers (one shared listening socket), "
+            "Redis cache/sessions"
+        ),
         "targets": _recorded(targets),
         "endpoints": rows,
         "checks": checks,

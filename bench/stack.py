@@ -33,6 +33,21 @@ class StackError(RuntimeError):
     pass
 
 
+def shared_listener(port: int) -> socket.socket:
+    """One listening socket for several app processes, as behind a load balancer.
+
+    Every worker of every process accepts from the same queue. Not gunicorn's --reuse-port:
+    since gunicorn 23 that gives each worker a socket of its own, and the connections queued
+    at a worker that exits after --max-requests are reset (failed requests in the bench).
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
 def free_port(start: int = 55100) -> int:
     """A free loopback port at or above `start` (probing by binding)."""
     for port in range(start, start + 800):
@@ -378,22 +393,25 @@ class App:
     env: dict[str, str]
     port: int
     workers: int = 4
-    reuse_port: bool = False
+    # A listening socket shared with other app processes (see `shared_listener`).
+    listener: socket.socket | None = None
     log: Path | None = None
     process: subprocess.Popen[bytes] | None = None
 
     def start(self, host: str = "localhost") -> None:
         env = dict(self.env)
-        if self.reuse_port:
-            # Two app processes on one port: the kernel balances connections (SO_REUSEPORT).
-            env["GUNICORN_CMD_ARGS"] = "--reuse-port"
+        bind = f"127.0.0.1:{self.port}"
+        pass_fds: tuple[int, ...] = ()
+        if self.listener is not None:
+            bind = f"fd://{self.listener.fileno()}"
+            pass_fds = (self.listener.fileno(),)
         out = self.log.open("ab") if self.log else subprocess.DEVNULL
         self.process = subprocess.Popen(
             [
                 CLI,
                 "serve",
                 "--bind",
-                f"127.0.0.1:{self.port}",
+                bind,
                 "--workers",
                 str(self.workers),
                 # The first request imports every app; on a busy machine that can take long.
@@ -405,6 +423,7 @@ class App:
             stdout=out,
             stderr=out,
             start_new_session=True,
+            pass_fds=pass_fds,
         )
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:

@@ -397,3 +397,24 @@ def test_markdown_and_benchmarks_md_update(tmp_path: Path) -> None:
     assert updated.startswith("# Benchmarks\n\nintro") and updated.rstrip().endswith("after")
     report.update_benchmarks_md(path, "new\n")
     assert updated.count(report.BEGIN) == path.read_text().count(report.BEGIN) == 1
+
+
+@pytest.mark.slow
+def test_app_processes_share_one_listening_socket(tmp_path: Path) -> None:
+    # The scale-out run's two app processes take connections from one queue, as behind a load
+    # balancer: when one process is gone, the other answers every request on the same port.
+    env = stack.app_env(database_url=f"sqlite:///{tmp_path / 'db.sqlite3'}", var_dir=tmp_path)
+    stack.manage(env, "migrate", "--no-input", "--skip-checks")
+    stack.manage(env, "collectstatic", "--no-input", "--skip-checks")
+    port = stack.free_port(56100)
+    listener = stack.shared_listener(port)
+    apps = [stack.App(env, port, workers=1, listener=listener) for _ in range(2)]
+    try:
+        with stack.running(*apps):
+            for app in apps:
+                app.start()
+            assert all(app.process and app.process.poll() is None for app in apps)
+            apps[0].stop()
+            assert all(stack._healthy(port, "localhost") for _ in range(20))
+    finally:
+        listener.close()
