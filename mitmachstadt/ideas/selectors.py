@@ -64,16 +64,12 @@ class IdeaFilter:
         return f"{self.field}|{self.district}|{self.state}|{self.q}|{self.cluster}"
 
 
-@dataclass
-class IdeaPage:
-    items: list[Idea]
+class _Paged:
+    """Page arithmetic for a result that knows its count, page and page size."""
+
     count: int
     page: int
     page_size: int
-    order: str
-    seed: str
-    # A search matched more ideas than it ranks (search.POOL): `count` is a lower bound.
-    more: bool = False
 
     @property
     def pages(self) -> int:
@@ -86,6 +82,18 @@ class IdeaPage:
     @property
     def has_previous(self) -> bool:
         return self.page > 1
+
+
+@dataclass
+class IdeaPage(_Paged):
+    items: list[Idea]
+    count: int
+    page: int
+    page_size: int
+    order: str
+    seed: str
+    # A search matched more ideas than it ranks (search.POOL): `count` is a lower bound.
+    more: bool = False
 
 
 def public_ideas(municipality: Any) -> QuerySet[Idea]:
@@ -602,14 +610,8 @@ def idea_detail(
     )
 
 
-def located_ideas(municipality: Any, flt: IdeaFilter | None = None) -> list[dict[str, Any]]:
-    """Public ideas with a point, as plain rows for the map (one query)."""
-    flt = flt or IdeaFilter()
-    qs = _filtered(municipality, flt).filter(lat__isnull=False, lon__isnull=False)
-    rows = qs.values(
-        "pk", "title", "state", "lat", "lon", "up_count", "comment_count", "district__name"
-    ).order_by("-pk")
-    return [dict(row) for row in rows]
+def _located(municipality: Any, flt: IdeaFilter) -> QuerySet[Idea]:
+    return _filtered(municipality, flt).filter(lat__isnull=False, lon__isnull=False)
 
 
 def located_rows(
@@ -617,8 +619,7 @@ def located_rows(
 ) -> list[tuple[int, str, str, float | None, float | None, int, int]]:
     """Located public ideas as (pk, title, state, lat, lon, up_count, comment_count) tuples,
     newest id first: one query without joins unless a filter needs them (the GeoJSON feed)."""
-    flt = flt or IdeaFilter()
-    qs = _filtered(municipality, flt).filter(lat__isnull=False, lon__isnull=False)
+    qs = _located(municipality, flt or IdeaFilter())
     rows = qs.values_list("pk", "title", "state", "lat", "lon", "up_count", "comment_count")
     rows = rows.order_by("-pk")
     # Tens of thousands of rows: the driver's tuples as they are (the ORM's row handling would
@@ -640,7 +641,7 @@ class DistrictCount:
 
 
 @dataclass
-class LocatedPage:
+class LocatedPage(_Paged):
     """The map page without JavaScript: a summary per district and one page of the ideas."""
 
     districts: list[DistrictCount]
@@ -649,22 +650,6 @@ class LocatedPage:
     count: int  # located ideas matching the filter, the chosen district only
     page: int
     page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.count / self.page_size))
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-
-def _located(municipality: Any, flt: IdeaFilter) -> QuerySet[Idea]:
-    return _filtered(municipality, flt).filter(lat__isnull=False, lon__isnull=False)
 
 
 def located_by_district(municipality: Any, flt: IdeaFilter | None = None) -> list[DistrictCount]:
